@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# Set up (idempotent) and decide every claim at the CPU tier; writes reports/claims-cpu.json.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+python3 -c "import trainability, torch" 2>/dev/null || bash scripts/setup.sh
+python3 -m pytest claims/ -v --claims-report reports/claims-cpu.json "$@"

@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# Set up (idempotent) and run the unit tests: models, task, inits, schedules, runner, stats, plugin.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+python3 -c "import trainability, torch" 2>/dev/null || bash scripts/setup.sh
+python3 -m pytest tests/ -q -n 2 "$@"

@@ -1,0 +1,121 @@
+"""Model factories.
+
+Notation (used in shape comments throughout):
+    S  sequence length as ``nn.TransformerEncoder`` sees it (dim 0 when batch_first=False)
+    B  batch as the encoder sees it (dim 1 when batch_first=False)
+    I  task input width per operand (the lecture's IN_DIM = 50); the model reads 2*I
+    D  d_model
+    F  feed-forward width
+    H  attention heads
+    L  encoder layers
+
+The lecture feeds a (16, 10, 2I) tensor with ``batch_first=False``: the encoder reads it as
+S=16, B=10, so attention mixes the 16 *independent samples* and the 10 positions are the batch.
+That is the ``faithful`` layout. The ``corrected`` layout transposes to batch_first, so attention
+runs over the 10 positions of each sample. Both are the same module; only the view differs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Callable
+
+import torch
+from torch import nn
+
+LAYOUTS = ("faithful", "corrected")
+
+
+@dataclass(frozen=True)
+class TransformerConfig:
+    """The lecture's encoder; defaults are the lecture's sizes (7,929,138 parameters)."""
+
+    in_dim: int = 50  # I: width of each operand a, b; the model reads cat(a, b) = 2I
+    d_model: int = 256  # D: the lecture's D_MODEL
+    n_heads: int = 4  # H: the lecture's N_HEAD; D must be divisible by H
+    n_layers: int = 6  # L: the lecture's N_LAYER (tables 1-2); 2 in tables 3-4
+    ffn: int = 2048  # F: PyTorch's default dim_feedforward, never set by the lecture
+    dropout: float = 0.1  # PyTorch's default; on during the lecture's "test" (train mode)
+    layout: str = "faithful"  # "faithful": attention across samples (batch_first=False)
+
+    def __post_init__(self) -> None:
+        for name in ("in_dim", "d_model", "n_heads", "n_layers", "ffn"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value <= 0:
+                raise ValueError(f"TransformerConfig.{name} must be a positive int, got {value!r}")
+        if self.d_model % self.n_heads:
+            raise ValueError(
+                f"d_model ({self.d_model}) must be divisible by n_heads ({self.n_heads}); "
+                f"valid n_heads for d_model={self.d_model}: {_divisors(self.d_model)}"
+            )
+        if not 0.0 <= self.dropout < 1.0:
+            raise ValueError(f"dropout must be in [0, 1), got {self.dropout!r}")
+        if self.layout not in LAYOUTS:
+            raise ValueError(f"unknown layout {self.layout!r}; valid layouts: {', '.join(LAYOUTS)}")
+
+
+def _divisors(n: int) -> list[int]:
+    return [k for k in range(1, n + 1) if n % k == 0]
+
+
+class LectureTransformer(nn.Module):
+    """Linear(2I -> D), nn.TransformerEncoder(post-LN layer, L), Linear(D -> I).
+
+    ``nn.TransformerEncoder`` deep-copies the layer it is given, so all L layers start with
+    identical weights: that is how the lecture ran, and any re-initialisation breaks it.
+    """
+
+    def __init__(self, cfg: TransformerConfig):
+        super().__init__()
+        self.cfg = cfg
+        layer = nn.TransformerEncoderLayer(cfg.d_model, cfg.n_heads, dim_feedforward=cfg.ffn, dropout=cfg.dropout)
+        # enable_nested_tensor only matters in eval-mode fast paths; off keeps both modes one code path.
+        self.trans = nn.TransformerEncoder(layer, cfg.n_layers, enable_nested_tensor=False)
+        self.in_fc = nn.Linear(2 * cfg.in_dim, cfg.d_model)
+        self.out_fc = nn.Linear(cfg.d_model, cfg.in_dim)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        # x: (N0, N1, 2I) exactly as the task produces it, (16, 10, 2I) in the lecture
+        if self.cfg.layout == "corrected":
+            x = x.transpose(0, 1)  # attention now runs over dim 1 of the task's tensor
+        h = self.in_fc(x)  # (S, B, D)
+        h = self.trans(h)  # (S, B, D)
+        y = self.out_fc(h)  # (S, B, I)
+        if self.cfg.layout == "corrected":
+            y = y.transpose(0, 1)
+        return y
+
+
+# Registry: name -> (config class, module class). A variant is dataclasses.replace(cfg, ...).
+MODELS: dict[str, tuple[type, Callable[..., nn.Module]]] = {
+    "lecture_transformer": (TransformerConfig, LectureTransformer),
+}
+
+
+def build_model(name: str, cfg=None, *, seed: int | None = None) -> nn.Module:
+    """Build model ``name`` from ``cfg`` (the registry's default config when None).
+
+    With ``seed``, PyTorch's default initialisation draws from a forked global RNG seeded with
+    it, so construction is reproducible and leaves the caller's RNG untouched.
+    """
+    if name not in MODELS:
+        raise ValueError(f"unknown model {name!r}; valid models: {', '.join(sorted(MODELS))}")
+    cfg_cls, module_cls = MODELS[name]
+    cfg = cfg_cls() if cfg is None else cfg
+    if not isinstance(cfg, cfg_cls):
+        raise TypeError(f"model {name!r} takes a {cfg_cls.__name__}, got {type(cfg).__name__}")
+    if seed is None:
+        return module_cls(cfg)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return module_cls(cfg)
+
+
+def n_params(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters())
+
+
+def replace(cfg, **changes):
+    """``dataclasses.replace`` re-exported: variants are replacements, never subclasses."""
+    return dataclasses.replace(cfg, **changes)

@@ -1,0 +1,216 @@
+"""pytest plugin: options, markers, the ``claims`` fixture, the summary table and JSON report.
+
+Loaded through the ``pytest11`` entry point when installed, or ``-p trainability.plugin``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import platform
+import time
+
+import pytest
+
+from . import verdicts
+from .runner import Runner
+from .tiers import TIERS, get_tier
+
+RECORD_KEY = "trainability_claim"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("trainability", "trainability claims")
+    group.addoption("--gpu", action="store_true", help="run claims on CUDA at the lecture's scale (errors without CUDA)")
+    group.addoption("--scale", choices=sorted(TIERS), default=None,
+                    help="claim scale: cpu (calibrated proxy, default) or lecture (default with --gpu)")
+    group.addoption("--seeds", type=int, default=None, metavar="N", help="cap on paired seeds per claim (>= 2)")
+    group.addoption("--base-seed", type=int, default=0, metavar="N", help="base seed; per-claim seeds derive from it")
+    group.addoption("--claims-report", default=None, metavar="PATH", help="write the claims' JSON report here")
+    group.addoption("--workers", type=int, default=None, metavar="N",
+                    help="CPU processes per pytest process for runs (default: cores / xdist workers)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "claim(id): a test that decides one of the lecture's claims")
+    config.addinivalue_line("markers", "gpu: needs CUDA (run with --gpu)")
+    config.addinivalue_line("markers", "slow: minutes on the CPU tier")
+    seeds, base, workers = (config.getoption(o) for o in ("seeds", "base_seed", "workers"))
+    if seeds is not None and seeds < 2:
+        raise pytest.UsageError(f"--seeds must be at least 2 (a paired comparison needs two seeds), got {seeds}")
+    if base < 0:
+        raise pytest.UsageError(f"--base-seed must be non-negative, got {base}")
+    if workers is not None and workers < 1:
+        raise pytest.UsageError(f"--workers must be at least 1, got {workers}")
+    if config.getoption("gpu"):
+        import torch
+
+        if not torch.cuda.is_available():
+            raise pytest.UsageError(
+                f"--gpu needs CUDA, but torch {torch.__version__} sees no CUDA device "
+                f"(torch.version.cuda={torch.version.cuda}); run without --gpu for the CPU tier, or "
+                "--scale lecture to run the lecture's scale on the CPU (slow). No silent CPU fallback.")
+    config._trainability_records = []  # type: ignore[attr-defined]
+
+
+def scale_of(config: pytest.Config) -> str:
+    return config.getoption("scale") or ("lecture" if config.getoption("gpu") else "cpu")
+
+
+def device_of(config: pytest.Config) -> str:
+    """cuda:k for xdist worker gw<i> (k = i mod visible devices) with --gpu, else cpu."""
+    if not config.getoption("gpu"):
+        return "cpu"
+    import torch
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    index = int(worker[2:]) if worker.startswith("gw") and worker[2:].isdigit() else 0
+    return f"cuda:{index % torch.cuda.device_count()}"
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    import torch
+
+    tier = get_tier(scale_of(config))
+    return [f"trainability: base seed {config.getoption('base_seed')}, scale {tier.name} ({tier.note}), "
+            f"device {device_of(config)}, torch {torch.__version__}"]
+
+
+class ClaimSession:
+    """Per-process state: the tier, a runner (and its in-memory cache of runs), the design."""
+
+    def __init__(self, config: pytest.Config):
+        self.tier = get_tier(scale_of(config))
+        self.base_seed = config.getoption("base_seed")
+        seeds = config.getoption("seeds")
+        self.design = self.tier.design if seeds is None else self.tier.design.with_cap(seeds)
+        workers = config.getoption("workers")
+        if workers is None:
+            xdist_workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+            cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+            workers = max(1, cores // xdist_workers)
+        self.runner = Runner(device_of(config), workers)
+
+
+class Claims:
+    """The ``claims`` fixture: decide a claim at the session's tier, record it, check it."""
+
+    def __init__(self, session: ClaimSession, node: pytest.Item):
+        self.session, self.node = session, node
+        self.tier = session.tier
+
+    def decide(self, claim_id: str, **kwargs) -> verdicts.Outcome:
+        s = self.session
+        outcome = verdicts.decide(s.runner, claim_id=claim_id, tier=s.tier.name, design=s.design,
+                                  base_seed=s.base_seed, **kwargs)
+        self.node.user_properties.append((RECORD_KEY, _jsonable(outcome.record())))
+        return outcome
+
+    def check(self, outcome: verdicts.Outcome, expected: dict[str, tuple[str, str]] | None = None) -> None:
+        """Assert the verdict this tier's record expects ({tier: (verdict, reason)}, default holds)."""
+        verdict, reason = (expected or {}).get(self.tier.name, ("holds", ""))
+        try:
+            verdicts.check(outcome, verdict, reason)
+        except verdicts.ClaimRefuted as e:
+            if verdict == "refuted":
+                pytest.xfail(f"expected refuted at the {self.tier.name} tier: {reason}\n{e}")
+            raise
+
+
+@pytest.fixture(scope="session")
+def claims_session(pytestconfig: pytest.Config):
+    session = ClaimSession(pytestconfig)
+    yield session
+    session.runner.close()
+
+
+@pytest.fixture
+def claims(claims_session: ClaimSession, request: pytest.FixtureRequest) -> Claims:
+    return Claims(claims_session, request.node)
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when != "call":
+        return
+    config = getattr(report, "config", None) or _CONFIG.get("config")
+    if config is None:
+        return
+    for key, value in report.user_properties:
+        if key == RECORD_KEY:
+            config._trainability_records.append(dict(value, nodeid=report.nodeid, outcome=report.outcome))
+
+
+_CONFIG: dict = {}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    _CONFIG["config"] = session.config
+    session.config._trainability_start = time.time()  # type: ignore[attr-defined]
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config) -> None:
+    records = getattr(config, "_trainability_records", [])
+    if not records:
+        return
+    tr = terminalreporter
+    tr.section("trainability claims")
+    tr.write_line(f"base seed {config.getoption('base_seed')}, scale {scale_of(config)}")
+    tr.write_line(format_table(records))
+    path = config.getoption("claims_report")
+    if path:
+        tr.write_line(f"claims report: {path}")
+
+
+def format_table(records: list[dict]) -> str:
+    head = ("claim", "tier", "verdict", "effect [interval]", "threshold", "seeds", "negation", "lecture", "s")
+    rows = []
+    for r in records:
+        for i, c in enumerate(r["comparisons"]):
+            lecture = ", ".join(f"{k} {v['lecture']}" for k, v in r["settings"].items() if v.get("lecture") is not None)
+            rows.append((
+                r["claim_id"] if i == 0 else "", r["tier"] if i == 0 else "", r["verdict"] if i == 0 else "",
+                f"{_fmt(c['effect'])} [{_fmt(c['low'])}, {_fmt(c['high'])}] {c['verdict']}",
+                f"{c['direction']} {c['threshold']:g}", str(r["n_seeds"]) if i == 0 else "",
+                (r["negation_verdict"] or "-") if i == 0 else "", lecture if i == 0 else "",
+                f"{r['seconds']:.0f}" if i == 0 else ""))
+    widths = [max(len(h), *(len(row[k]) for row in rows)) for k, h in enumerate(head)]
+    line = lambda cells: "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()  # noqa: E731
+    return "\n".join([line(head), line(["-" * w for w in widths]), *map(line, rows)])
+
+
+def _fmt(v) -> str:
+    return v if isinstance(v, str) else f"{v:.3g}"
+
+
+def _jsonable(obj):
+    """Plain JSON types (non-finite floats as strings): survives xdist and json.dump."""
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return str(obj)
+    return obj
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus) -> None:
+    config = session.config
+    if hasattr(config, "workerinput"):
+        return  # xdist workers: the controller writes the report
+    path = config.getoption("claims_report")
+    if not path:
+        return
+    import torch
+
+    report = {
+        "base_seed": config.getoption("base_seed"), "scale": scale_of(config), "torch_version": torch.__version__,
+        "python": platform.python_version(), "seconds": time.time() - getattr(config, "_trainability_start", time.time()),
+        "exit_status": int(exitstatus), "claims": config._trainability_records,
+    }
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    tmp = f"{path}.tmp"
+    with open(tmp, "w") as f:
+        json.dump(report, f, indent=2)
+    os.replace(tmp, path)

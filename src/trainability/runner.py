@@ -1,0 +1,251 @@
+"""One training run, and many of them.
+
+A run is (Setting, seed) -> RunResult. Every source of randomness is seeded from the run's seed:
+    init     the model's construction and any re-initialisation
+    data     the training batches (fresh every step, as in the lecture)
+    dropout  PyTorch's global RNG, forked and seeded for the duration of the run
+    test     the evaluation batches
+Paired comparisons use the same seed for both settings, so they see the same init (where the
+init scheme is the same), the same data and the same dropout stream.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import dataclasses
+import hashlib
+import logging
+import math
+import multiprocessing
+import os
+import time
+from dataclasses import dataclass, field
+
+import torch
+
+from .inits import apply_init, check_init
+from .models import MODELS, TransformerConfig, build_model
+from .schedules import warmup_then
+from .tasks import LectureTask
+
+log = logging.getLogger("trainability")
+EVAL_MODES = ("train", "eval")
+
+
+@dataclass(frozen=True)
+class Setting:
+    """Everything that defines a run except its seed. Defaults: the lecture's "default" row."""
+
+    model: TransformerConfig = TransformerConfig()  # sizes, layout
+    task: LectureTask = LectureTask()  # batch (16), length (10), in_dim (50)
+    model_name: str = "lecture_transformer"  # key into models.MODELS
+    init: str = "default"  # key into inits.INITS
+    init_scale: float | None = None  # std for "normal", bound for "uniform"
+    init_rule: str = "matrices"  # "matrices" (dim > 1) or "all" (LayerNorm too)
+    lr: float = 1e-3  # Adam's peak learning rate (default betas, eps)
+    warmup: int = 0  # linear warm-up steps; the lecture's "1%" of 1000 steps is 10
+    steps: int = 1000  # optimizer steps
+    eval_batches: int = 1000  # the lecture's "test": fresh batches, no optimizer steps
+    eval_mode: str = "train"  # "train": the lecture's test, dropout on; "eval": dropout off
+    escape_level: float = 3.0  # escaped: running training loss below this (floor is 3.5)
+    escape_window: int = 50  # running-mean window for the escape step
+
+    def __post_init__(self) -> None:
+        if self.model_name not in MODELS:
+            raise ValueError(f"unknown model {self.model_name!r}; valid models: {', '.join(sorted(MODELS))}")
+        check_init(self.init, self.init_scale, self.init_rule)
+        if not (isinstance(self.lr, (int, float)) and math.isfinite(self.lr) and self.lr > 0):
+            raise ValueError(f"lr must be a positive finite number, got {self.lr!r}")
+        for name in ("steps", "escape_window"):
+            if not isinstance(getattr(self, name), int) or getattr(self, name) <= 0:
+                raise ValueError(f"{name} must be a positive int, got {getattr(self, name)!r}")
+        if not isinstance(self.eval_batches, int) or self.eval_batches < 0:
+            raise ValueError(f"eval_batches must be a non-negative int, got {self.eval_batches!r}")
+        if not isinstance(self.warmup, int) or not 0 <= self.warmup <= self.steps:
+            raise ValueError(f"warmup must be an int of steps in [0, steps={self.steps}], got {self.warmup!r}")
+        if self.eval_mode not in EVAL_MODES:
+            raise ValueError(f"unknown eval_mode {self.eval_mode!r}; valid: {', '.join(EVAL_MODES)}")
+        if self.model.in_dim != self.task.in_dim:
+            raise ValueError(f"model.in_dim ({self.model.in_dim}) != task.in_dim ({self.task.in_dim})")
+
+    def describe(self) -> str:
+        """Short human label: what differs from the lecture's defaults."""
+        base = Setting(model=self.model, task=self.task)
+        parts = [f"lr={self.lr:g}", f"warmup={self.warmup}"]
+        for f in ("init", "init_scale", "init_rule", "eval_mode"):
+            if getattr(self, f) != getattr(base, f):
+                parts.append(f"{f}={getattr(self, f)}")
+        return ", ".join(parts)
+
+
+@dataclass
+class RunResult:
+    setting: Setting
+    seed: int
+    losses: list[float]  # training loss per step (shorter than setting.steps if diverged)
+    test_loss: float  # mean loss over the evaluation batches; inf if diverged
+    diverged_at: int | None  # step at which a loss was NaN/Inf, else None
+    escape_step: int | None  # first step where the running loss < escape_level, else None
+    seconds: float
+    device: str
+    torch_version: str = field(default_factory=lambda: torch.__version__)
+
+    @property
+    def diverged(self) -> bool:
+        return self.diverged_at is not None
+
+    @property
+    def final(self) -> float:
+        """The lecture's reported number: the "test" loss (inf when diverged)."""
+        return math.inf if self.diverged else self.test_loss
+
+    @property
+    def escape(self) -> int:
+        """Steps to escape the plateau, censored at the run length ("never" = steps)."""
+        return self.setting.steps if self.escape_step is None else self.escape_step
+
+
+def derive_seed(*parts) -> int:
+    """A stable 63-bit seed from any printable parts (Python's hash() is salted per process)."""
+    digest = hashlib.blake2b(repr(parts).encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "little") >> 1
+
+
+def escape_step(losses: list[float], level: float, window: int) -> int | None:
+    """First step count t (1-based) with mean(losses[t - window : t]) < level, else None."""
+    if len(losses) < window:
+        return None
+    running = sum(losses[:window])
+    for t in range(window, len(losses) + 1):
+        if t > window:
+            running += losses[t - 1] - losses[t - 1 - window]
+        if running / window < level:
+            return t
+    return None
+
+
+def _generator(seed: int, device: torch.device) -> torch.Generator:
+    return torch.Generator(device=device).manual_seed(seed)
+
+
+def run(setting: Setting, seed: int, device: str = "cpu", progress_every: int = 0) -> RunResult:
+    """Train one model as the lecture does and evaluate it; NaN/Inf marks the run diverged."""
+    if not isinstance(seed, int) or seed < 0:
+        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    dev = torch.device(device)
+    start = time.perf_counter()
+    model = build_model(setting.model_name, setting.model, seed=derive_seed(seed, "init"))
+    apply_init(model, setting.init, setting.init_scale, setting.init_rule,
+               generator=_generator(derive_seed(seed, "reinit"), torch.device("cpu")))
+    model.to(dev)
+    opt = torch.optim.Adam(model.parameters(), lr=setting.lr)
+    lr_at = warmup_then(setting.warmup, setting.lr)  # schedule acts here, once per step
+    data, test = _generator(derive_seed(seed, "data"), dev), _generator(derive_seed(seed, "test"), dev)
+    losses: list[float] = []
+    diverged_at = None
+    test_loss = math.inf
+    devices = [dev.index or 0] if dev.type == "cuda" else []
+    with torch.random.fork_rng(devices=devices):
+        torch.manual_seed(derive_seed(seed, "dropout"))
+        model.train()
+        for step in range(setting.steps):
+            for group in opt.param_groups:
+                group["lr"] = lr_at(step)
+            x, target = setting.task.sample(data, dev)
+            loss = setting.task.loss(model(x), target)
+            value = loss.item()
+            if not math.isfinite(value):
+                diverged_at = step
+                break
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            losses.append(value)
+            if progress_every and (step + 1) % progress_every == 0:
+                log.info("seed %d step %d/%d loss %.4f", seed, step + 1, setting.steps, value)
+        if diverged_at is None:
+            test_loss = evaluate(model, setting, test, dev)
+            if not math.isfinite(test_loss):
+                diverged_at = setting.steps
+                test_loss = math.inf
+    return RunResult(
+        setting=setting, seed=seed, losses=losses, test_loss=test_loss, diverged_at=diverged_at,
+        escape_step=escape_step(losses, setting.escape_level, setting.escape_window),
+        seconds=time.perf_counter() - start, device=str(dev),
+    )
+
+
+@torch.no_grad()
+def evaluate(model: torch.nn.Module, setting: Setting, generator: torch.Generator, device) -> float:
+    """The lecture's "test": mean loss over fresh batches, no optimizer steps, train mode by
+    default (dropout on); eval_mode="eval" switches dropout off."""
+    if setting.eval_batches == 0:
+        return math.nan
+    model.train(setting.eval_mode == "train")
+    total = torch.zeros((), device=device)
+    for _ in range(setting.eval_batches):
+        x, target = setting.task.sample(generator, device)
+        total += setting.task.loss(model(x), target)
+    model.train()
+    return total.item() / setting.eval_batches
+
+
+# ---------------------------------------------------------------------------- many runs
+
+
+def _worker_init(threads: int) -> None:
+    torch.set_num_threads(threads)
+
+
+def _run_job(job):
+    setting, seed, device = job
+    return run(setting, seed, device)
+
+
+class Runner:
+    """Runs (setting, seed) jobs, in a pool of processes on CPU, caching results in memory.
+
+    ``workers`` processes each get cores // workers intra-op threads; workers=1 runs in-process.
+    """
+
+    def __init__(self, device: str = "cpu", workers: int | None = None):
+        self.device = device
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        self.workers = max(1, cores if workers is None else workers) if device == "cpu" else 1
+        self.threads = max(1, cores // self.workers)
+        self.cache: dict[tuple[Setting, int, str], RunResult] = {}
+        self._pool: cf.ProcessPoolExecutor | None = None
+
+    def results(self, jobs: list[tuple[Setting, int]], label: str = "") -> list[RunResult]:
+        todo = [(s, seed) for s, seed in dict.fromkeys(jobs) if (s, seed, self.device) not in self.cache]
+        start = time.perf_counter()
+        for done, result in enumerate(self._map(todo), 1):
+            self.cache[(result.setting, result.seed, self.device)] = result
+            log.info("%s run %d/%d [%s] seed %d: final %.4g, escape %s, %.1fs (elapsed %.0fs)",
+                     label, done, len(todo), result.setting.describe(), result.seed, result.final,
+                     result.escape_step if result.escape_step is not None else "never",
+                     result.seconds, time.perf_counter() - start)
+        return [self.cache[(s, seed, self.device)] for s, seed in jobs]
+
+    def _map(self, todo):
+        jobs = [(s, seed, self.device) for s, seed in todo]
+        if self.workers == 1 or len(jobs) <= 1:
+            torch.set_num_threads(self.threads)
+            yield from map(_run_job, jobs)
+            return
+        if self._pool is None:
+            ctx = multiprocessing.get_context("spawn")  # fork after torch threads can deadlock
+            self._pool = cf.ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_worker_init,
+                                                initargs=(self.threads,))
+        futures = [self._pool.submit(_run_job, job) for job in jobs]
+        for future in cf.as_completed(futures):
+            yield future.result()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
+
+
+def replace(setting: Setting, **changes) -> Setting:
+    return dataclasses.replace(setting, **changes)

@@ -1,0 +1,121 @@
+"""Statistics that turn runs into verdicts: short pure functions over arrays.
+
+Conventions: ``a`` and ``b`` are (seeds,) arrays of a loss-like metric (lower is better) for two
+settings on the same paired seeds. Non-finite values (diverged runs) rank worst.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats as sps
+
+VERDICTS = ("holds", "refuted", "inconclusive")
+
+
+@dataclass(frozen=True)
+class Interval:
+    estimate: float
+    low: float
+    high: float
+    confidence: float
+
+
+def worst_filled(values: np.ndarray, *others: np.ndarray) -> np.ndarray:
+    """(seeds,) -> (seeds,): non-finite entries replaced by a value worse than every finite one
+    in ``values`` and ``others`` (2x their largest magnitude, at least 1), so a diverged run ranks
+    worst and still has a finite log."""
+    pool = np.concatenate([np.ravel(v) for v in (values, *others)]).astype(float)
+    finite = pool[np.isfinite(pool)]
+    worst = 2.0 * max(1.0, float(np.max(np.abs(finite))) if finite.size else 1.0)
+    out = np.asarray(values, dtype=float).copy()
+    out[~np.isfinite(out)] = worst
+    return out
+
+
+def paired_log_ratios(a: np.ndarray, b: np.ndarray, eps: float = 1e-12) -> np.ndarray:
+    """(seeds,), (seeds,) -> (seeds,): log(a_i / b_i), diverged runs filled as worst."""
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    if a.shape != b.shape or a.ndim != 1:
+        raise ValueError(f"paired arrays must both be (seeds,), got {a.shape} and {b.shape}")
+    fa, fb = worst_filled(a, b), worst_filled(b, a)
+    return np.log(np.maximum(fa, eps)) - np.log(np.maximum(fb, eps))
+
+
+def bootstrap_mean_ci(x: np.ndarray, confidence: float, seed: int, n_resamples: int = 4999) -> Interval:
+    """(seeds,) -> Interval of the mean: BCa bootstrap (scipy.stats.bootstrap); a sample with
+    no spread gets the degenerate interval [x0, x0]; BCa failures fall back to percentile."""
+    x = np.asarray(x, float)
+    if x.size == 0:
+        raise ValueError("need at least one value")
+    est = float(np.mean(x))
+    if x.size == 1 or np.ptp(x) == 0.0:
+        return Interval(est, est, est, confidence) if np.ptp(x) == 0.0 and x.size > 1 else Interval(est, -math.inf, math.inf, confidence)
+    for method in ("BCa", "percentile"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            res = _bootstrap(x, confidence, n_resamples, method, seed)
+        low, high = float(res.confidence_interval.low), float(res.confidence_interval.high)
+        if math.isfinite(low) and math.isfinite(high):
+            return Interval(est, low, high, confidence)
+    return Interval(est, -math.inf, math.inf, confidence)
+
+
+def _bootstrap(x, confidence, n_resamples, method, seed):
+    kwargs = dict(confidence_level=confidence, n_resamples=n_resamples, method=method)
+    try:  # scipy >= 1.15 takes rng=; older releases only random_state=
+        return sps.bootstrap((x,), np.mean, rng=np.random.default_rng(seed), **kwargs)
+    except TypeError:
+        return sps.bootstrap((x,), np.mean, random_state=np.random.default_rng(seed), **kwargs)
+
+
+def ratio_effect(a: np.ndarray, b: np.ndarray, confidence: float, seed: int) -> Interval:
+    """(seeds,), (seeds,) -> geometric mean of a_i / b_i with a bootstrap interval.
+
+    0.5 means a's loss is half of b's on the typical seed; 1 is no effect."""
+    ci = bootstrap_mean_ci(paired_log_ratios(a, b), confidence, seed)
+    return Interval(math.exp(ci.estimate), _exp(ci.low), _exp(ci.high), confidence)
+
+
+def _exp(v: float) -> float:
+    return 0.0 if v == -math.inf else math.inf if v == math.inf else math.exp(v)
+
+
+def prob_better(a: np.ndarray, b: np.ndarray) -> float:
+    """(seeds,), (seeds,) -> P(a_i < b_i) over pairs, ties counted half (diverged = worst)."""
+    fa, fb = worst_filled(a, b), worst_filled(b, a)
+    return float(np.mean((fa < fb) + 0.5 * (fa == fb)))
+
+
+def median_ci(x: np.ndarray, confidence: float) -> Interval:
+    """(seeds,) -> the median with a distribution-free interval (binomial order statistics,
+    scipy.stats.quantile_test); diverged runs (non-finite) count as +inf."""
+    x = np.where(np.isfinite(x), np.asarray(x, float), math.inf)
+    est = float(np.median(x))
+    if np.ptp(x[np.isfinite(x)]) == 0.0 and np.all(np.isfinite(x)) and x.size > 1:
+        return Interval(est, est, est, confidence)
+    ci = sps.quantile_test(x, q=est if math.isfinite(est) else 0.0, p=0.5).confidence_interval(confidence)
+    return Interval(est, float(ci.low), float(ci.high), confidence)
+
+
+def summary(x: np.ndarray) -> dict:
+    """(seeds,) -> median, IQR, n and diverged count, for reports."""
+    x = np.asarray(x, float)
+    finite = np.isfinite(x)
+    filled = np.where(finite, x, math.inf)
+    q1, med, q3 = (float(np.quantile(filled, q, method="inverted_cdf")) for q in (0.25, 0.5, 0.75))
+    return {"median": med, "q1": q1, "q3": q3, "n": int(x.size), "diverged": int((~finite).sum())}
+
+
+def verdict(interval: Interval, threshold: float, direction: str) -> str:
+    """A claim "effect < threshold" (direction "below") or "effect > threshold" ("above"):
+    holds when the whole interval is on the claimed side, refuted when it is wholly on the other
+    side (the threshold itself counts against the claim), inconclusive otherwise."""
+    if direction == "below":
+        return "holds" if interval.high < threshold else "refuted" if interval.low >= threshold else "inconclusive"
+    if direction == "above":
+        return "holds" if interval.low > threshold else "refuted" if interval.high <= threshold else "inconclusive"
+    raise ValueError(f"unknown direction {direction!r}; valid: below, above")

@@ -1,0 +1,75 @@
+import pytest
+import torch
+from hypothesis import given, strategies as st
+
+from trainability.models import MODELS, TransformerConfig, build_model, n_params
+
+
+def test_lecture_model_has_the_lecture_parameter_count():
+    assert n_params(build_model("lecture_transformer", seed=0)) == 7_929_138
+
+
+def test_layers_start_identical_as_deep_copies():
+    m = build_model("lecture_transformer", TransformerConfig(d_model=16, ffn=32, in_dim=4), seed=0)
+    first = m.trans.layers[0].state_dict()
+    for layer in m.trans.layers[1:]:
+        for k, v in layer.state_dict().items():
+            assert torch.equal(v, first[k]), k
+
+
+def test_seeded_construction_is_reproducible_and_leaves_global_rng_alone():
+    cfg = TransformerConfig(d_model=16, ffn=32, in_dim=4)
+    torch.manual_seed(123)
+    before = torch.random.get_rng_state()
+    a, b = build_model("lecture_transformer", cfg, seed=7), build_model("lecture_transformer", cfg, seed=7)
+    assert torch.equal(torch.random.get_rng_state(), before)
+    assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters()))
+
+
+def _influence(layout: str):
+    """Which output cells change when only x[0, 0] changes: (N0, N1) bool."""
+    cfg = TransformerConfig(d_model=16, n_heads=2, n_layers=2, ffn=32, in_dim=3, dropout=0.0, layout=layout)
+    m = build_model("lecture_transformer", cfg, seed=0)
+    x = torch.randn(5, 4, 6, generator=torch.Generator().manual_seed(0))
+    x2 = x.clone()
+    x2[0, 0] += 1.0
+    with torch.no_grad():
+        return (m(x2) - m(x)).abs().amax(-1) > 1e-6
+
+
+def test_faithful_layout_mixes_samples_not_positions():
+    changed = _influence("faithful")  # attention over dim 0: the 16 samples in the lecture
+    assert changed[:, 0].all() and not changed[:, 1:].any()
+
+
+def test_corrected_layout_mixes_positions_not_samples():
+    changed = _influence("corrected")  # attention over dim 1: the positions of one sample
+    assert changed[0, :].all() and not changed[1:, :].any()
+
+
+@given(d_heads=st.sampled_from([(8, 1), (8, 2), (12, 3), (16, 4)]), layers=st.integers(1, 3),
+       n0=st.integers(1, 5), n1=st.integers(1, 5), in_dim=st.integers(1, 6),
+       layout=st.sampled_from(["faithful", "corrected"]))
+def test_output_shape_matches_task_over_sizes(d_heads, layers, n0, n1, in_dim, layout):
+    d, h = d_heads
+    m = build_model("lecture_transformer", TransformerConfig(in_dim=in_dim, d_model=d, n_heads=h, n_layers=layers,
+                                                             ffn=2 * d, layout=layout), seed=0)
+    assert m(torch.zeros(n0, n1, 2 * in_dim)).shape == (n0, n1, in_dim)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(d_model=30, n_heads=4), r"divisible by n_heads.*valid n_heads for d_model=30: \[1, 2, 3, 5, 6, 10, 15, 30\]"),
+    (dict(d_model=0), "d_model must be a positive int"),
+    (dict(n_layers=-1), "n_layers must be a positive int"),
+    (dict(ffn=2.5), "ffn must be a positive int"),
+    (dict(layout="sideways"), "valid layouts: faithful, corrected"),
+    (dict(dropout=1.0), r"dropout must be in \[0, 1\)"),
+])
+def test_bad_configs_name_the_valid_choices(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        TransformerConfig(**kwargs)
+
+
+def test_unknown_model_names_the_registry():
+    with pytest.raises(ValueError, match="valid models: " + ", ".join(sorted(MODELS))):
+        build_model("resnet")

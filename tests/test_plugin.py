@@ -1,0 +1,81 @@
+import json
+
+import pytest
+import torch
+
+CLAIM_FILE = """
+import dataclasses
+from trainability.models import TransformerConfig
+from trainability.runner import Setting
+from trainability.tasks import LectureTask
+from trainability.verdicts import Pair
+
+TINY = Setting(model=TransformerConfig(in_dim=3, d_model=8, n_heads=2, n_layers=1, ffn=16),
+               task=LectureTask(batch=4, length=3, in_dim=3), steps=30, eval_batches=2, escape_window=4)
+
+def test_lr_claim(claims):
+    out = claims.decide("T1", title="lr 3e-3 beats lr 1e-6", source="test",
+                        settings={"fast": dataclasses.replace(TINY, lr=3e-3), "slow": dataclasses.replace(TINY, lr=1e-6)},
+                        pairs=[Pair("fast", "slow", 0.8)], lecture={"slow": 2.31})
+    claims.check(out)
+
+def test_expected_refuted(claims):
+    out = claims.decide("T2", title="lr 1e-6 beats lr 3e-3", source="test",
+                        settings={"slow": dataclasses.replace(TINY, lr=1e-6), "fast": dataclasses.replace(TINY, lr=3e-3)},
+                        pairs=[Pair("slow", "fast", 0.8)])
+    claims.check(out, {claims.tier.name: ("refuted", "a tiny lr cannot win in 30 steps")})
+"""
+
+ARGS = ("--seeds", "4", "--workers", "1", "-p", "no:randomly")
+
+
+def test_summary_table_and_json_report(pytester):
+    pytester.makepyfile(test_claims=CLAIM_FILE)
+    report = pytester.path / "out" / "claims.json"
+    result = pytester.runpytest(*ARGS, "--base-seed", "17", f"--claims-report={report}")
+    result.assert_outcomes(passed=1, xfailed=1)
+    result.stdout.fnmatch_lines(["trainability: base seed 17, scale cpu*", "*trainability claims*",
+                                 "claim*tier*verdict*effect*", "T1*cpu*holds*", "T2*cpu*refuted*"])
+    data = json.loads(report.read_text())
+    assert data["base_seed"] == 17 and data["torch_version"] == torch.__version__
+    t1 = next(c for c in data["claims"] if c["claim_id"] == "T1")
+    for key in ("title", "source", "tier", "verdict", "settings", "comparisons", "n_seeds", "base_seed", "seconds",
+                "torch_version", "device", "negation_verdict"):
+        assert key in t1, key
+    assert t1["verdict"] == "holds" and t1["n_seeds"] == 4 and t1["settings"]["slow"]["lecture"] == 2.31
+    assert {"median", "q1", "q3", "n", "diverged"} <= set(t1["settings"]["fast"])
+    assert {"effect", "low", "high", "threshold"} <= set(t1["comparisons"][0])
+
+
+def test_records_survive_xdist_workers(pytester):
+    pytester.makepyfile(test_claims=CLAIM_FILE)
+    report = pytester.path / "claims.json"
+    result = pytester.runpytest_subprocess(*ARGS, "-n", "2", f"--claims-report={report}")
+    result.assert_outcomes(passed=1, xfailed=1)
+    assert {c["claim_id"] for c in json.loads(report.read_text())["claims"]} == {"T1", "T2"}
+
+
+@pytest.mark.parametrize("args, message", [
+    (("--seeds", "-1"), "--seeds must be at least 2*got -1"),
+    (("--base-seed", "-3"), "--base-seed must be non-negative*"),
+    (("--workers", "0"), "--workers must be at least 1*"),
+    (("--scale", "huge"), "*invalid choice: 'huge' (choose from *cpu*lecture*"),
+])
+def test_bad_options_fail_before_any_run(pytester, args, message):
+    pytester.makepyfile(test_claims=CLAIM_FILE)
+    result = pytester.runpytest(*args)
+    assert result.ret != 0
+    result.stderr.fnmatch_lines([f"*{message}*"])
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the error raised when CUDA is absent")
+def test_gpu_without_cuda_is_a_clear_error_not_a_fallback(pytester):
+    pytester.makepyfile(test_claims=CLAIM_FILE)
+    result = pytester.runpytest("--gpu")
+    assert result.ret != 0
+    result.stderr.fnmatch_lines(["*--gpu needs CUDA*no CUDA device*No silent CPU fallback*"])
+
+
+def test_markers_are_registered(pytester):
+    result = pytester.runpytest("--markers")
+    result.stdout.fnmatch_lines(["@pytest.mark.claim(id)*", "@pytest.mark.gpu*", "@pytest.mark.slow*"])

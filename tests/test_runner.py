@@ -1,0 +1,83 @@
+import dataclasses
+import math
+
+import pytest
+import torch
+
+from helpers import TINY
+from trainability.runner import Runner, Setting, escape_step, run
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def test_same_seed_gives_the_identical_curve_on_cpu():
+    a, b = run(TINY, 3), run(TINY, 3)
+    assert a.losses == b.losses and a.test_loss == b.test_loss and len(a.losses) == TINY.steps
+    assert run(TINY, 4).losses != a.losses
+
+
+def test_paired_seeds_share_init_data_and_dropout_across_settings():
+    other = dataclasses.replace(TINY, lr=TINY.lr / 10)
+    a, b = run(TINY, 5), run(other, 5)
+    assert a.losses[0] == b.losses[0]  # step 0: same init, same batch, same dropout mask
+    assert a.losses[1] != b.losses[1]  # then the learning rates differ
+
+
+def test_nan_or_inf_marks_the_run_diverged_and_ranks_it_worst():
+    blown = dataclasses.replace(TINY, init="normal", init_scale=1e30)
+    r = run(blown, 0)
+    assert r.diverged and r.diverged_at == 0 and r.final == math.inf and r.losses == []
+    assert r.escape == TINY.steps  # censored: never escaped
+
+
+def test_eval_mode_switches_dropout_off_in_the_test_loss():
+    train_mode, eval_mode = run(TINY, 1), run(dataclasses.replace(TINY, eval_mode="eval"), 1)
+    assert train_mode.losses == eval_mode.losses and train_mode.test_loss != eval_mode.test_loss
+
+
+def test_escape_step_is_the_first_window_below_the_level():
+    assert escape_step([3.5] * 5 + [0.1] * 5, level=3.0, window=4) == 7  # mean(3.5, 0.1, 0.1, 0.1) = 0.95
+    assert escape_step([3.5] * 10, level=3.0, window=4) is None
+    assert escape_step([0.1] * 3, level=3.0, window=4) is None
+
+
+def test_runner_pool_matches_the_plain_run_and_caches():
+    runner = Runner("cpu", workers=2)
+    try:
+        jobs = [(TINY, 0), (TINY, 1), (TINY, 0)]
+        got = runner.results(jobs)
+        assert [r.losses for r in got] == [run(TINY, s).losses for s, in [(0,), (1,), (0,)]]
+        assert len(runner.cache) == 2
+    finally:
+        runner.close()
+
+
+@pytest.mark.parametrize("changes, match", [
+    (dict(lr=0.0), "lr must be a positive finite"),
+    (dict(lr=-1e-3), "lr must be a positive finite"),
+    (dict(steps=0), "steps must be a positive int"),
+    (dict(warmup=13), r"warmup must be an int of steps in \[0, steps=12\]"),
+    (dict(eval_mode="test"), "valid: train, eval"),
+    (dict(init="he"), "valid inits: default, default_redrawn"),
+    (dict(model_name="rnn"), "valid models: lecture_transformer"),
+    (dict(eval_batches=-1), "eval_batches must be a non-negative int"),
+])
+def test_bad_settings_fail_before_any_training(changes, match):
+    with pytest.raises(ValueError, match=match):
+        dataclasses.replace(TINY, **changes)
+
+
+def test_negative_seed_is_rejected():
+    with pytest.raises(ValueError, match="seed must be a non-negative int"):
+        run(TINY, -1)
+
+
+def test_mismatched_model_and_task_widths_are_rejected():
+    with pytest.raises(ValueError, match=r"model.in_dim \(50\) != task.in_dim \(3\)"):
+        Setting(task=TINY.task)
