@@ -26,7 +26,7 @@ def test_expected_refuted(claims):
     claims.check(out, {claims.tier.name: ("refuted", "a tiny lr cannot win in 30 steps")})
 """
 
-ARGS = ("--seeds", "4", "--workers", "1", "-p", "no:randomly")
+ARGS = ("--seeds", "8", "--workers", "1", "-p", "no:randomly")
 
 
 def test_summary_table_and_json_report(pytester):
@@ -42,7 +42,7 @@ def test_summary_table_and_json_report(pytester):
     for key in ("title", "source", "tier", "verdict", "settings", "comparisons", "n_seeds", "base_seed", "seconds",
                 "torch_version", "device", "negation_verdict"):
         assert key in t1, key
-    assert t1["verdict"] == "holds" and t1["n_seeds"] == 4 and t1["settings"]["slow"]["lecture"] == 2.31
+    assert t1["verdict"] == "holds" and t1["n_seeds"] == 8 and t1["settings"]["slow"]["lecture"] == 2.31
     assert {"median", "q1", "q3", "n", "diverged"} <= set(t1["settings"]["fast"])
     assert {"effect", "low", "high", "threshold"} <= set(t1["comparisons"][0])
 

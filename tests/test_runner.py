@@ -42,7 +42,7 @@ def test_eval_mode_switches_dropout_off_in_the_test_loss():
 
 
 def test_escape_step_is_the_first_window_below_the_level():
-    assert escape_step([3.5] * 5 + [0.1] * 5, level=3.0, window=4) == 7  # mean(3.5, 0.1, 0.1, 0.1) = 0.95
+    assert escape_step([3.5] * 5 + [0.1] * 5, level=3.0, window=4) == 6  # mean(3.5, 3.5, 3.5, 0.1) = 2.65
     assert escape_step([3.5] * 10, level=3.0, window=4) is None
     assert escape_step([0.1] * 3, level=3.0, window=4) is None
 

@@ -14,7 +14,7 @@ import time
 import pytest
 
 from . import verdicts
-from .runner import Runner
+from .runner import Runner, available_cores
 from .tiers import TIERS, get_tier
 
 RECORD_KEY = "trainability_claim"
@@ -85,12 +85,10 @@ class ClaimSession:
         self.base_seed = config.getoption("base_seed")
         seeds = config.getoption("seeds")
         self.design = self.tier.design if seeds is None else self.tier.design.with_cap(seeds)
-        workers = config.getoption("workers")
-        if workers is None:
-            xdist_workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
-            cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-            workers = max(1, cores // xdist_workers)
-        self.runner = Runner(device_of(config), workers)
+        # Share the cores: xdist workers x run processes x threads <= cores.
+        share = max(1, available_cores() // int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))
+        workers = config.getoption("workers") or share
+        self.runner = Runner(device_of(config), workers, threads=max(1, share // workers))
 
 
 class Claims:
@@ -190,9 +188,15 @@ def _jsonable(obj):
         return {str(k): _jsonable(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
         return [_jsonable(v) for v in obj]
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return str(obj)
-    return obj
+    if hasattr(obj, "item") and not isinstance(obj, (str, bytes)):  # numpy scalars
+        obj = obj.item()
+    if isinstance(obj, float):
+        return float(obj) if math.isfinite(obj) else str(obj)
+    if isinstance(obj, bool) or obj is None:
+        return obj
+    if isinstance(obj, int):
+        return int(obj)
+    return str(obj)  # str subclasses (torch.__version__ is a TorchVersion) and anything else
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus) -> None:

@@ -88,7 +88,7 @@ class RunResult:
     escape_step: int | None  # first step where the running loss < escape_level, else None
     seconds: float
     device: str
-    torch_version: str = field(default_factory=lambda: torch.__version__)
+    torch_version: str = field(default_factory=lambda: str(torch.__version__))
 
     @property
     def diverged(self) -> bool:
@@ -205,14 +205,16 @@ def _run_job(job):
 class Runner:
     """Runs (setting, seed) jobs, in a pool of processes on CPU, caching results in memory.
 
-    ``workers`` processes each get cores // workers intra-op threads; workers=1 runs in-process.
+    ``workers`` processes each get ``threads`` intra-op threads (default cores // workers: more
+    threads than cores makes PyTorch's CPU kernels spin against each other, 10-20x slower);
+    workers=1 runs in-process.
     """
 
-    def __init__(self, device: str = "cpu", workers: int | None = None):
+    def __init__(self, device: str = "cpu", workers: int | None = None, threads: int | None = None):
         self.device = device
-        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        cores = available_cores()
         self.workers = max(1, cores if workers is None else workers) if device == "cpu" else 1
-        self.threads = max(1, cores // self.workers)
+        self.threads = max(1, cores // self.workers if threads is None else threads)
         self.cache: dict[tuple[Setting, int, str], RunResult] = {}
         self._pool: cf.ProcessPoolExecutor | None = None
 
@@ -245,6 +247,10 @@ class Runner:
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
             self._pool = None
+
+
+def available_cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def replace(setting: Setting, **changes) -> Setting:

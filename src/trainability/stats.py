@@ -72,10 +72,66 @@ def _bootstrap(x, confidence, n_resamples, method, seed):
         return sps.bootstrap((x,), np.mean, random_state=np.random.default_rng(seed), **kwargs)
 
 
+def _sign_flips(n: int, seed: int, max_exact: int = 12, draws: int = 5000) -> np.ndarray:
+    """(flips, n) matrix of +-1: all 2^n sign vectors for n <= max_exact, else the identity plus
+    ``draws`` random ones from a seeded generator (p resolution 2e-4, far below any level used)."""
+    if n <= max_exact:
+        codes = np.arange(2**n)[:, None] >> np.arange(n)[None, :]
+        return 1.0 - 2.0 * (codes & 1)
+    flips = np.random.default_rng(seed).choice([-1.0, 1.0], size=(draws, n))
+    return np.vstack([np.ones((1, n)), flips])
+
+
+def sign_flip_p(x: np.ndarray, flips: np.ndarray) -> float:
+    """(n,), (flips, n) -> two-sided p of "x is symmetric about 0" for the statistic |mean(x)|."""
+    observed = abs(x.mean())
+    return float(np.mean(np.abs(flips @ x) / x.size >= observed * (1 - 1e-12) - 1e-15))
+
+
+def sign_flip_mean_ci(x: np.ndarray, confidence: float, seed: int, tol: float = 1e-4) -> Interval:
+    """(seeds,) -> Interval of the centre of x: the shifts mu that a two-sided paired sign-flip
+    (randomization) test of x - mu does not reject at level 1 - confidence.
+
+    Exact when x is symmetric about its centre, which holds at mu = 0 whenever the two settings
+    are exchangeable (identical distributions): so a false verdict under that null has
+    probability at most (1 - confidence) / 2 per side, whatever the distribution's shape. With
+    too few seeds to reject anything (2 / 2^n >= 1 - confidence) the interval is unbounded.
+    """
+    x = np.asarray(x, float)
+    if x.size == 0:
+        raise ValueError("need at least one value")
+    flips, alpha, centre = _sign_flips(x.size, seed), 1 - confidence, float(x.mean())
+    accepted = lambda mu: sign_flip_p(x - mu, flips) > alpha  # noqa: E731
+    step = 1e-9 * max(1.0, abs(centre))
+    low, high = -math.inf, math.inf
+    beyond_low, beyond_high = float(x.min()) - step, float(x.max()) + step  # every x - mu > 0 there
+    if not accepted(beyond_low):
+        low = _bisect(accepted, centre, beyond_low, tol)
+    if not accepted(beyond_high):
+        high = _bisect(accepted, centre, beyond_high, tol)
+    return Interval(centre, low, high, confidence)
+
+
+def _bisect(accepted, inside: float, outside: float, tol: float) -> float:
+    """The boundary between an accepted ``inside`` and a rejected ``outside``."""
+    while abs(outside - inside) > tol * max(1.0, abs(inside)):
+        mid = 0.5 * (inside + outside)
+        inside, outside = (mid, outside) if accepted(mid) else (inside, mid)
+    return inside
+
+
 def ratio_effect(a: np.ndarray, b: np.ndarray, confidence: float, seed: int) -> Interval:
-    """(seeds,), (seeds,) -> geometric mean of a_i / b_i with a bootstrap interval.
+    """(seeds,), (seeds,) -> geometric mean of a_i / b_i with its sign-flip interval.
 
     0.5 means a's loss is half of b's on the typical seed; 1 is no effect."""
+    ci = sign_flip_mean_ci(paired_log_ratios(a, b), confidence, seed)
+    return Interval(math.exp(ci.estimate), _exp(ci.low), _exp(ci.high), confidence)
+
+
+def ratio_bootstrap(a: np.ndarray, b: np.ndarray, confidence: float, seed: int) -> Interval:
+    """(seeds,), (seeds,) -> the same effect with a BCa bootstrap interval: reported beside the
+    sign-flip interval, never used for verdicts (it undercovers on few, bimodal seeds: the
+    tests measured 7% false holds at a nominal 2.5% on the lecture's escape-or-plateau data)."""
     ci = bootstrap_mean_ci(paired_log_ratios(a, b), confidence, seed)
     return Interval(math.exp(ci.estimate), _exp(ci.low), _exp(ci.high), confidence)
 

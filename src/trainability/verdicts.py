@@ -2,7 +2,8 @@
 
 A comparison claims "A's metric is below threshold x B's" on paired seeds (same seed = same
 init, data and dropout stream for both). Its effect is the geometric mean of the per-seed
-ratios A_i / B_i with a bootstrap interval; its verdict is stats.verdict on that interval.
+ratios A_i / B_i; its verdict is stats.verdict on the interval from inverting a paired sign-flip
+test (exact under exchangeable settings). A BCa bootstrap interval is reported beside it.
 The negation is the reverse claim ("B below threshold x A") on the same runs; it must come
 out refuted wherever the claim holds.
 
@@ -170,14 +171,17 @@ def decide(
         comparisons, negations = [], []
         for k, p in enumerate(pairs):
             ci = stats.ratio_effect(finals[p.better], finals[p.worse], confidence,
-                                    seed=derive_seed(base_seed, claim_id, "bootstrap", k, n))
+                                    seed=derive_seed(base_seed, claim_id, "flips", k, n))
+            boot = stats.ratio_bootstrap(finals[p.better], finals[p.worse], confidence,
+                                         seed=derive_seed(base_seed, claim_id, "bootstrap", k, n))
             v = stats.verdict(ci, p.threshold, "below")
             neg = stats.verdict(_invert(ci), p.threshold, "below")
             negations.append(neg)
             comparisons.append(dict(statement=f"{p.better} < {p.threshold:g} x {p.worse}", effect=ci.estimate,
                                     low=ci.low, high=ci.high, threshold=p.threshold, direction="below", verdict=v,
                                     negation=f"{p.worse} < {p.threshold:g} x {p.better}", negation_verdict=neg,
-                                    p_better=stats.prob_better(finals[p.better], finals[p.worse])))
+                                    p_better=stats.prob_better(finals[p.better], finals[p.worse]),
+                                    bootstrap_low=boot.low, bootstrap_high=boot.high))
         for label, threshold, direction in levels:
             floor = settings[label].task.floor
             ci = stats.median_ci(finals[label] / floor, confidence)
