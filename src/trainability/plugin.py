@@ -51,7 +51,7 @@ def pytest_configure(config: pytest.Config) -> None:
                 f"--gpu needs CUDA, but torch {torch.__version__} sees no CUDA device "
                 f"(torch.version.cuda={torch.version.cuda}); run without --gpu for the CPU tier, or "
                 "--scale lecture to run the lecture's scale on the CPU (slow). No silent CPU fallback.")
-    config._trainability_records = []  # type: ignore[attr-defined]
+    config.pluginmanager.register(Recorder(config), "trainability-recorder")
 
 
 def scale_of(config: pytest.Config) -> str:
@@ -83,8 +83,7 @@ class ClaimSession:
     def __init__(self, config: pytest.Config):
         self.tier = get_tier(scale_of(config))
         self.base_seed = config.getoption("base_seed")
-        seeds = config.getoption("seeds")
-        self.design = self.tier.design if seeds is None else self.tier.design.with_cap(seeds)
+        self.seeds_cap = config.getoption("seeds")
         # Share the cores: xdist workers x run processes x threads <= cores.
         share = max(1, available_cores() // int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))
         workers = config.getoption("workers") or share
@@ -98,9 +97,14 @@ class Claims:
         self.session, self.node = session, node
         self.tier = session.tier
 
-    def decide(self, claim_id: str, **kwargs) -> verdicts.Outcome:
+    def decide(self, claim_id: str, design: dict[str, verdicts.Design] | None = None, **kwargs) -> verdicts.Outcome:
+        """verdicts.decide at this tier; ``design`` ({tier: Design}) overrides the tier's default
+        for a claim that needs more seeds (``--seeds`` still caps it)."""
         s = self.session
-        outcome = verdicts.decide(s.runner, claim_id=claim_id, tier=s.tier.name, design=s.design,
+        chosen = (design or {}).get(s.tier.name, s.tier.design)
+        if s.seeds_cap is not None:
+            chosen = chosen.with_cap(s.seeds_cap)
+        outcome = verdicts.decide(s.runner, claim_id=claim_id, tier=s.tier.name, design=chosen,
                                   base_seed=s.base_seed, **kwargs)
         self.node.user_properties.append((RECORD_KEY, _jsonable(outcome.record())))
         return outcome
@@ -128,37 +132,46 @@ def claims(claims_session: ClaimSession, request: pytest.FixtureRequest) -> Clai
     return Claims(claims_session, request.node)
 
 
-def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    if report.when != "call":
-        return
-    config = getattr(report, "config", None) or _CONFIG.get("config")
-    if config is None:
-        return
-    for key, value in report.user_properties:
-        if key == RECORD_KEY:
-            config._trainability_records.append(dict(value, nodeid=report.nodeid, outcome=report.outcome))
+class Recorder:
+    """Collects claim records from test reports (this process's, or xdist workers' through
+    ``user_properties``), prints the summary table and writes the JSON report."""
 
+    def __init__(self, config: pytest.Config):
+        self.config, self.records, self.start = config, [], time.time()
 
-_CONFIG: dict = {}
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when != "call":
+            return
+        for key, value in report.user_properties:
+            if key == RECORD_KEY:
+                self.records.append(dict(value, nodeid=report.nodeid, outcome=report.outcome))
 
+    def pytest_terminal_summary(self, terminalreporter) -> None:
+        if not self.records:
+            return
+        tr = terminalreporter
+        tr.section("trainability claims")
+        tr.write_line(f"base seed {self.config.getoption('base_seed')}, scale {scale_of(self.config)}")
+        tr.write_line(format_table(self.records))
+        if self.config.getoption("claims_report"):
+            tr.write_line(f"claims report: {self.config.getoption('claims_report')}")
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_sessionstart(session: pytest.Session) -> None:
-    _CONFIG["config"] = session.config
-    session.config._trainability_start = time.time()  # type: ignore[attr-defined]
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus) -> None:
+        path = self.config.getoption("claims_report")
+        if not path or hasattr(self.config, "workerinput"):
+            return  # xdist workers send their records to the controller, which writes the report
+        import torch
 
-
-def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config) -> None:
-    records = getattr(config, "_trainability_records", [])
-    if not records:
-        return
-    tr = terminalreporter
-    tr.section("trainability claims")
-    tr.write_line(f"base seed {config.getoption('base_seed')}, scale {scale_of(config)}")
-    tr.write_line(format_table(records))
-    path = config.getoption("claims_report")
-    if path:
-        tr.write_line(f"claims report: {path}")
+        report = {
+            "base_seed": self.config.getoption("base_seed"), "scale": scale_of(self.config),
+            "torch_version": str(torch.__version__), "python": platform.python_version(),
+            "seconds": time.time() - self.start, "exit_status": int(exitstatus), "claims": self.records,
+        }
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        tmp = f"{path}.tmp"
+        with open(tmp, "w") as f:
+            json.dump(report, f, indent=2)
+        os.replace(tmp, path)
 
 
 def format_table(records: list[dict]) -> str:
@@ -197,24 +210,3 @@ def _jsonable(obj):
     if isinstance(obj, int):
         return int(obj)
     return str(obj)  # str subclasses (torch.__version__ is a TorchVersion) and anything else
-
-
-def pytest_sessionfinish(session: pytest.Session, exitstatus) -> None:
-    config = session.config
-    if hasattr(config, "workerinput"):
-        return  # xdist workers: the controller writes the report
-    path = config.getoption("claims_report")
-    if not path:
-        return
-    import torch
-
-    report = {
-        "base_seed": config.getoption("base_seed"), "scale": scale_of(config), "torch_version": torch.__version__,
-        "python": platform.python_version(), "seconds": time.time() - getattr(config, "_trainability_start", time.time()),
-        "exit_status": int(exitstatus), "claims": config._trainability_records,
-    }
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    tmp = f"{path}.tmp"
-    with open(tmp, "w") as f:
-        json.dump(report, f, indent=2)
-    os.replace(tmp, path)

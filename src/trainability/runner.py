@@ -138,7 +138,7 @@ def run(setting: Setting, seed: int, device: str = "cpu", progress_every: int = 
     apply_init(model, setting.init, setting.init_scale, setting.init_rule,
                generator=_generator(derive_seed(seed, "reinit"), torch.device("cpu")))
     model.to(dev)
-    opt = torch.optim.Adam(model.parameters(), lr=setting.lr)
+    opt = adam(model.parameters(), setting.lr)
     lr_at = warmup_then(setting.warmup, setting.lr)  # schedule acts here, once per step
     data, test = _generator(derive_seed(seed, "data"), dev), _generator(derive_seed(seed, "test"), dev)
     losses: list[float] = []
@@ -173,6 +173,16 @@ def run(setting: Setting, seed: int, device: str = "cpu", progress_every: int = 
         escape_step=escape_step(losses, setting.escape_level, setting.escape_window),
         seconds=time.perf_counter() - start, device=str(dev),
     )
+
+
+def adam(params, lr: float) -> torch.optim.Adam:
+    """Adam with default betas and eps, as the lecture; the fused kernel where this torch has it
+    (the same update rule, ~10% faster per step on the CPU proxy), else the default loop."""
+    params = list(params)
+    try:
+        return torch.optim.Adam(params, lr=lr, fused=True)
+    except (RuntimeError, TypeError, ValueError):
+        return torch.optim.Adam(params, lr=lr)
 
 
 @torch.no_grad()
