@@ -76,6 +76,20 @@ def test_gpu_without_cuda_is_a_clear_error_not_a_fallback(pytester):
     result.stderr.fnmatch_lines(["*--gpu needs CUDA*no CUDA device*No silent CPU fallback*"])
 
 
+class _GpuConfig:
+    def getoption(self, name, default=None):
+        return name == "gpu"
+
+
+def test_each_xdist_worker_takes_its_own_gpu(monkeypatch):
+    from trainability import plugin
+
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 3)  # as CUDA_VISIBLE_DEVICES leaves them
+    for worker, device in [("gw0", "cuda:0"), ("gw2", "cuda:2"), ("gw3", "cuda:0"), ("gw7", "cuda:1")]:
+        monkeypatch.setenv("PYTEST_XDIST_WORKER", worker)
+        assert plugin.device_of(_GpuConfig()) == device
+
+
 def test_markers_are_registered(pytester):
     result = pytester.runpytest("--markers")
     result.stdout.fnmatch_lines(["@pytest.mark.claim(id)*", "@pytest.mark.gpu*", "@pytest.mark.slow*"])

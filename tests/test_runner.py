@@ -41,6 +41,13 @@ def test_eval_mode_switches_dropout_off_in_the_test_loss():
     assert train_mode.losses == eval_mode.losses and train_mode.test_loss != eval_mode.test_loss
 
 
+def test_the_schedule_acts_on_adams_learning_rate():
+    # With lr scheduled to ~0 from the first step, a run's parameters barely move.
+    decayed = dataclasses.replace(TINY, schedule="linear_decay", steps=2, warmup=0, lr=1e-9)
+    fast = dataclasses.replace(TINY, steps=2, lr=1e-1)
+    assert run(decayed, 0).losses[1] != run(fast, 0).losses[1]
+
+
 def test_escape_step_is_the_first_window_below_the_level():
     assert escape_step([3.5] * 5 + [0.1] * 5, level=3.0, window=4) == 6  # mean(3.5, 3.5, 3.5, 0.1) = 2.65
     assert escape_step([3.5] * 10, level=3.0, window=4) is None
@@ -64,6 +71,7 @@ def test_runner_pool_matches_the_plain_run_and_caches():
     (dict(steps=0), "steps must be a positive int"),
     (dict(warmup=13), r"warmup must be an int of steps in \[0, steps=12\]"),
     (dict(eval_mode="test"), "valid: train, eval"),
+    (dict(schedule="step"), "valid schedules: constant, linear_decay, cosine"),
     (dict(init="he"), "valid inits: default, default_redrawn"),
     (dict(model_name="rnn"), "valid models: lecture_transformer"),
     (dict(eval_batches=-1), "eval_batches must be a non-negative int"),

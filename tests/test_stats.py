@@ -55,6 +55,12 @@ def test_median_interval_covers_the_median():
     assert ci.low <= 6.5 <= ci.high and ci.low >= 1.0 and ci.high <= 12.0
 
 
+def test_all_diverged_runs_give_an_infinite_median_not_a_crash():
+    ci = stats.median_ci(np.full(6, math.inf), 0.95)
+    assert ci.estimate == ci.low == ci.high == math.inf
+    assert stats.verdict(ci, 0.9, "above") == "holds"
+
+
 def test_summary_reports_median_iqr_and_diverged():
     s = stats.summary(np.array([1.0, 2.0, 3.0, 4.0, math.inf]))
     assert s == {"median": 3.0, "q1": 2.0, "q3": 4.0, "n": 5, "diverged": 1}

@@ -25,7 +25,8 @@ import torch
 
 from .inits import apply_init, check_init
 from .models import MODELS, TransformerConfig, build_model
-from .schedules import warmup_then
+from . import schedules
+from .schedules import SCHEDULES
 from .tasks import LectureTask
 
 log = logging.getLogger("trainability")
@@ -44,6 +45,7 @@ class Setting:
     init_rule: str = "matrices"  # "matrices" (dim > 1) or "all" (LayerNorm too)
     lr: float = 1e-3  # Adam's peak learning rate (default betas, eps)
     warmup: int = 0  # linear warm-up steps; the lecture's "1%" of 1000 steps is 10
+    schedule: str = "constant"  # after warm-up: key into schedules.SCHEDULES (the lecture's: constant)
     steps: int = 1000  # optimizer steps
     eval_batches: int = 1000  # the lecture's "test": fresh batches, no optimizer steps
     eval_mode: str = "train"  # "train": the lecture's test, dropout on; "eval": dropout off
@@ -63,6 +65,8 @@ class Setting:
             raise ValueError(f"eval_batches must be a non-negative int, got {self.eval_batches!r}")
         if not isinstance(self.warmup, int) or not 0 <= self.warmup <= self.steps:
             raise ValueError(f"warmup must be an int of steps in [0, steps={self.steps}], got {self.warmup!r}")
+        if self.schedule not in SCHEDULES:
+            raise ValueError(f"unknown schedule {self.schedule!r}; valid schedules: {', '.join(SCHEDULES)}")
         if self.eval_mode not in EVAL_MODES:
             raise ValueError(f"unknown eval_mode {self.eval_mode!r}; valid: {', '.join(EVAL_MODES)}")
         if self.model.in_dim != self.task.in_dim:
@@ -72,7 +76,7 @@ class Setting:
         """Short human label: what differs from the lecture's defaults."""
         base = Setting(model=self.model, task=self.task)
         parts = [f"lr={self.lr:g}", f"warmup={self.warmup}"]
-        for f in ("init", "init_scale", "init_rule", "eval_mode"):
+        for f in ("init", "init_scale", "init_rule", "schedule", "eval_mode"):
             if getattr(self, f) != getattr(base, f):
                 parts.append(f"{f}={getattr(self, f)}")
         return ", ".join(parts)
@@ -139,7 +143,7 @@ def run(setting: Setting, seed: int, device: str = "cpu", progress_every: int = 
                generator=_generator(derive_seed(seed, "reinit"), torch.device("cpu")))
     model.to(dev)
     opt = adam(model.parameters(), setting.lr)
-    lr_at = warmup_then(setting.warmup, setting.lr)  # schedule acts here, once per step
+    lr_at = schedules.make(setting.schedule, setting.lr, setting.warmup, setting.steps)  # acts once per step
     data, test = _generator(derive_seed(seed, "data"), dev), _generator(derive_seed(seed, "test"), dev)
     losses: list[float] = []
     diverged_at = None

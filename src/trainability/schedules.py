@@ -5,6 +5,7 @@ rate; small factories return closures; warm-up-then-constant is a composition (`
 from __future__ import annotations
 
 import bisect
+import math
 from typing import Callable, Sequence
 
 Schedule = Callable[[int], float]
@@ -81,6 +82,38 @@ def warmup_steps(fraction: float, total: int) -> int:
         raise ValueError(f"warm-up fraction must be in [0, 1], got {fraction!r}")
     _positive("total", total)
     return 0 if fraction == 0 else max(1, round(fraction * total))
+
+
+def cosine(start: float, end: float, steps: int) -> Schedule:
+    """lr(t) = end + (start - end) * (1 + cos(pi * min(t, steps) / steps)) / 2.
+
+    >>> s = cosine(1.0, 0.0, 2)
+    >>> [round(s(t), 6) for t in range(4)]
+    [1.0, 0.5, 0.0, 0.0]
+    """
+    _positive("steps", steps)
+    return lambda step: end + (start - end) * (1 + math.cos(math.pi * min(step, steps) / steps)) / 2
+
+
+# name -> factory(peak lr, steps after warm-up) -> Schedule; a run's schedule is
+# warmup_then(warmup, lr, SCHEDULES[name](lr, steps - warmup)). The lecture's is "constant".
+SCHEDULES: dict[str, Callable[[float, int], Schedule]] = {
+    "constant": lambda lr, steps: constant(lr),
+    "linear_decay": lambda lr, steps: linear(lr, 0.0, max(steps, 1)),
+    "cosine": lambda lr, steps: cosine(lr, 0.0, max(steps, 1)),
+}
+
+
+def make(name: str, lr: float, warmup: int, steps: int) -> Schedule:
+    """The schedule of a run: linear warm-up over ``warmup`` steps, then SCHEDULES[name].
+
+    >>> s = make("linear_decay", 1.0, 2, 6)
+    >>> [s(t) for t in range(6)]
+    [0.5, 1.0, 1.0, 0.75, 0.5, 0.25]
+    """
+    if name not in SCHEDULES:
+        raise ValueError(f"unknown schedule {name!r}; valid schedules: {', '.join(SCHEDULES)}")
+    return warmup_then(warmup, lr, SCHEDULES[name](lr, steps - warmup))
 
 
 def _positive(name: str, value) -> None:

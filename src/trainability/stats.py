@@ -47,13 +47,13 @@ def paired_log_ratios(a: np.ndarray, b: np.ndarray, eps: float = 1e-12) -> np.nd
 
 def bootstrap_mean_ci(x: np.ndarray, confidence: float, seed: int, n_resamples: int = 4999) -> Interval:
     """(seeds,) -> Interval of the mean: BCa bootstrap (scipy.stats.bootstrap); a sample with
-    no spread gets the degenerate interval [x0, x0]; BCa failures fall back to percentile."""
+    no spread gets the point [x0, x0]; BCa failures fall back to percentile."""
     x = np.asarray(x, float)
     if x.size == 0:
         raise ValueError("need at least one value")
     est = float(np.mean(x))
-    if x.size == 1 or np.ptp(x) == 0.0:
-        return Interval(est, est, est, confidence) if np.ptp(x) == 0.0 and x.size > 1 else Interval(est, -math.inf, math.inf, confidence)
+    if np.ptp(x) == 0.0:
+        return Interval(est, est, est, confidence)
     for method in ("BCa", "percentile"):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -151,7 +151,7 @@ def median_ci(x: np.ndarray, confidence: float) -> Interval:
     scipy.stats.quantile_test); diverged runs (non-finite) count as +inf."""
     x = np.where(np.isfinite(x), np.asarray(x, float), math.inf)
     est = float(np.median(x))
-    if np.ptp(x[np.isfinite(x)]) == 0.0 and np.all(np.isfinite(x)) and x.size > 1:
+    if x.size > 1 and np.all(x == x[0]):  # no spread (all diverged included)
         return Interval(est, est, est, confidence)
     ci = sps.quantile_test(x, q=est if math.isfinite(est) else 0.0, p=0.5).confidence_interval(confidence)
     return Interval(est, float(ci.low), float(ci.high), confidence)
