@@ -32,7 +32,9 @@ ARGS = ("--seeds", "8", "--workers", "1", "-p", "no:randomly")
 def test_summary_table_and_json_report(pytester):
     pytester.makepyfile(test_claims=CLAIM_FILE)
     report = pytester.path / "out" / "claims.json"
-    result = pytester.runpytest(*ARGS, "--base-seed", "17", f"--claims-report={report}")
+    # In a subprocess: an in-process run would import parts of torch for the first time, and
+    # pytester's sys.modules snapshot would unload them, breaking torch's op registry later.
+    result = pytester.runpytest_subprocess(*ARGS, "--base-seed", "17", f"--claims-report={report}")
     result.assert_outcomes(passed=1, xfailed=1)
     result.stdout.fnmatch_lines(["trainability: base seed 17, scale cpu*", "*trainability claims*",
                                  "claim*tier*verdict*effect*", "T1*cpu*holds*", "T2*cpu*refuted*"])
