@@ -61,6 +61,7 @@ def test_records_survive_xdist_workers(pytester):
     (("--seeds", "-1"), "--seeds must be at least 2*got -1"),
     (("--base-seed", "-3"), "--base-seed must be non-negative*"),
     (("--workers", "0"), "--workers must be at least 1*"),
+    (("--batch", "-2"), "--batch must be non-negative*"),
     (("--scale", "huge"), "*invalid choice: 'huge' (choose from *cpu*lecture*"),
 ])
 def test_bad_options_fail_before_any_run(pytester, args, message):

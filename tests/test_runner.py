@@ -54,12 +54,16 @@ def test_escape_step_is_the_first_window_below_the_level():
     assert escape_step([0.1] * 3, level=3.0, window=4) is None
 
 
-def test_runner_pool_matches_the_plain_run_and_caches():
-    runner = Runner("cpu", workers=2)
+@pytest.mark.parametrize("batch", [0, 64], ids=["plain", "batched"])
+def test_runner_pool_matches_in_process_runs_and_caches(batch):
+    from trainability.batched import run_batch
+
+    runner = Runner("cpu", workers=2, batch=batch)
     try:
         jobs = [(TINY, 0), (TINY, 1), (TINY, 0)]
         got = runner.results(jobs)
-        assert [r.losses for r in got] == [run(TINY, s).losses for s, in [(0,), (1,), (0,)]]
+        expected = [run(TINY, s) for s in (0, 1, 0)] if batch == 0 else run_batch([(TINY, 0), (TINY, 1), (TINY, 0)])
+        assert [r.losses for r in got] == [r.losses for r in expected]  # bitwise: 1 thread everywhere
         assert len(runner.cache) == 2
     finally:
         runner.close()

@@ -30,6 +30,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--claims-report", default=None, metavar="PATH", help="write the claims' JSON report here")
     group.addoption("--workers", type=int, default=None, metavar="N",
                     help="CPU processes per pytest process for runs (default: cores / xdist workers)")
+    group.addoption("--store", default=".trainability/runs.sqlite", metavar="PATH",
+                    help="SQLite store of finished runs, shared by claims, workers and sessions")
+    group.addoption("--no-store", action="store_true", help="neither read nor write the run store")
+    group.addoption("--refresh", action="store_true", help="recompute every run and overwrite the store's copy")
+    group.addoption("--batch", type=int, default=64, metavar="N",
+                    help="most runs trained as one batched computation (default 64; 0: one plain loop per run)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -43,6 +49,15 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(f"--base-seed must be non-negative, got {base}")
     if workers is not None and workers < 1:
         raise pytest.UsageError(f"--workers must be at least 1, got {workers}")
+    if config.getoption("batch") < 0:
+        raise pytest.UsageError(f"--batch must be non-negative (0: plain loop), got {config.getoption('batch')}")
+    if not config.getoption("no_store"):
+        from .store import RunStore, StoreError
+
+        try:  # refuse a corrupt or foreign store before any run starts
+            RunStore(store_path(config)).close()
+        except StoreError as e:
+            raise pytest.UsageError(str(e)) from None
     if config.getoption("gpu"):
         import torch
 
@@ -52,6 +67,10 @@ def pytest_configure(config: pytest.Config) -> None:
                 f"(torch.version.cuda={torch.version.cuda}); run without --gpu for the CPU tier, or "
                 "--scale lecture to run the lecture's scale on the CPU (slow). No silent CPU fallback.")
     config.pluginmanager.register(Recorder(config), "trainability-recorder")
+
+
+def store_path(config: pytest.Config) -> str:
+    return os.path.join(str(config.rootpath), config.getoption("store"))
 
 
 def scale_of(config: pytest.Config) -> str:
@@ -87,7 +106,13 @@ class ClaimSession:
         # Share the cores: xdist workers x run processes x threads <= cores.
         share = max(1, available_cores() // int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))
         workers = config.getoption("workers") or share
-        self.runner = Runner(device_of(config), workers, threads=max(1, share // workers))
+        store = None
+        if not config.getoption("no_store"):
+            from .store import RunStore
+
+            store = RunStore(store_path(config))
+        self.runner = Runner(device_of(config), workers, threads=max(1, share // workers),
+                             batch=config.getoption("batch"), store=store, refresh=config.getoption("refresh"))
 
 
 class Claims:
@@ -125,6 +150,8 @@ def claims_session(pytestconfig: pytest.Config):
     session = ClaimSession(pytestconfig)
     yield session
     session.runner.close()
+    if session.runner.store is not None:
+        session.runner.store.close()
 
 
 @pytest.fixture

@@ -211,51 +211,98 @@ def _worker_init(threads: int) -> None:
     torch.set_num_threads(threads)
 
 
-def _run_job(job):
-    setting, seed, device = job
-    return run(setting, seed, device)
+def _run_chunk(chunk) -> list[RunResult]:
+    jobs, device, batched = chunk
+    if not batched:
+        return [run(setting, seed, device) for setting, seed in jobs]
+    from .batched import run_batch
+
+    return run_batch(jobs, device)
 
 
 class Runner:
     """Runs (setting, seed) jobs, in a pool of processes on CPU, caching results in memory.
 
-    ``workers`` processes each get ``threads`` intra-op threads (default cores // workers: more
-    threads than cores makes PyTorch's CPU kernels spin against each other, 10-20x slower);
-    workers=1 runs in-process.
+    Jobs that can share a batch (batched.batch_key) train as members of one computation, at most
+    ``batch`` members each, split so that every worker gets a chunk; batch=0 runs every job on
+    the plain path. ``workers`` processes each get ``threads`` intra-op threads (default
+    cores // workers: more threads than cores makes PyTorch's CPU kernels spin against each
+    other, 10-20x slower); workers=1 runs in-process.
     """
 
-    def __init__(self, device: str = "cpu", workers: int | None = None, threads: int | None = None):
-        self.device = device
+    def __init__(self, device: str = "cpu", workers: int | None = None, threads: int | None = None,
+                 batch: int = 64, store=None, refresh: bool = False):
+        if not isinstance(batch, int) or batch < 0:
+            raise ValueError(f"batch must be a non-negative int (0: plain runs), got {batch!r}")
+        self.device, self.batch = device, batch
+        self.store, self.refresh = store, refresh  # a store.RunStore; refresh: recompute, overwrite
         cores = available_cores()
         self.workers = max(1, cores if workers is None else workers) if device == "cpu" else 1
         self.threads = max(1, cores // self.workers if threads is None else threads)
         self.cache: dict[tuple[Setting, int, str], RunResult] = {}
         self._pool: cf.ProcessPoolExecutor | None = None
 
+    def engine(self, setting: Setting) -> str:
+        """"batched" or "plain": the path that computes (and so the rounding of) a run."""
+        return "batched" if self.batch and setting.model_name == "lecture_transformer" else "plain"
+
     def results(self, jobs: list[tuple[Setting, int]], label: str = "") -> list[RunResult]:
         todo = [(s, seed) for s, seed in dict.fromkeys(jobs) if (s, seed, self.device) not in self.cache]
+        if self.store is not None and not self.refresh:
+            for s, seed in todo:
+                stored = self.store.get(s, seed, self.device, self.engine(s))
+                if stored is not None:
+                    self.cache[(s, seed, self.device)] = stored
+            asked = len(todo)
+            todo = [(s, seed) for s, seed in todo if (s, seed, self.device) not in self.cache]
+            if asked > len(todo):
+                log.info("%s: %d of %d runs from the store %s", label, asked - len(todo), asked, self.store.path)
         start = time.perf_counter()
         for done, result in enumerate(self._map(todo), 1):
             self.cache[(result.setting, result.seed, self.device)] = result
+            if self.store is not None:
+                self.store.put(result, self.engine(result.setting))
             log.info("%s run %d/%d [%s] seed %d: final %.4g, escape %s, %.1fs (elapsed %.0fs)",
                      label, done, len(todo), result.setting.describe(), result.seed, result.final,
                      result.escape_step if result.escape_step is not None else "never",
                      result.seconds, time.perf_counter() - start)
         return [self.cache[(s, seed, self.device)] for s, seed in jobs]
 
+    def chunks(self, todo: list[tuple[Setting, int]]) -> list[tuple[list, str, bool]]:
+        """(jobs, device, batched) units of work: batchable jobs grouped, each group split into
+        at least one chunk per worker and at most ``batch`` members per chunk."""
+        from .batched import batch_key
+
+        if not self.batch:
+            return [([job], self.device, False) for job in todo]
+        groups: dict[tuple, list] = {}
+        for job in todo:
+            key = batch_key(job[0]) if job[0].model_name == "lecture_transformer" else ("plain", job)
+            groups.setdefault(key, []).append(job)
+        out = []
+        for key, jobs in groups.items():
+            if key[0] == "plain":
+                out += [([job], self.device, False) for job in jobs]
+                continue
+            n = max(math.ceil(len(jobs) / self.batch), min(self.workers, len(jobs)))
+            size = math.ceil(len(jobs) / n)
+            out += [(jobs[i:i + size], self.device, True) for i in range(0, len(jobs), size)]
+        return out
+
     def _map(self, todo):
-        jobs = [(s, seed, self.device) for s, seed in todo]
-        if self.workers == 1 or len(jobs) <= 1:
+        chunks = self.chunks(todo)
+        if self.workers == 1 or len(chunks) <= 1:
             torch.set_num_threads(self.threads)
-            yield from map(_run_job, jobs)
+            for chunk in chunks:
+                yield from _run_chunk(chunk)
             return
         if self._pool is None:
             ctx = multiprocessing.get_context("spawn")  # fork after torch threads can deadlock
             self._pool = cf.ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_worker_init,
                                                 initargs=(self.threads,))
-        futures = [self._pool.submit(_run_job, job) for job in jobs]
+        futures = [self._pool.submit(_run_chunk, chunk) for chunk in chunks]
         for future in cf.as_completed(futures):
-            yield future.result()
+            yield from future.result()
 
     def close(self) -> None:
         if self._pool is not None:

@@ -1,0 +1,103 @@
+"""Model-steps per second: the batched runner against the plain loop as the lecture writes it,
+side by side in one run, at the CPU-tier proxy's scale and at the lecture's; and the FLOP rate
+achieved against this machine's matmul rate, measured in the same run.
+
+    pytest benchmarks/ -p no:xdist      (README: bash scripts/bench.sh)
+"""
+
+import dataclasses
+import time
+
+import pytest
+import torch
+
+from trainability.runner import Runner, available_cores
+from trainability.tiers import get_tier
+
+RESULTS: dict[str, float] = {}
+
+
+def lecture_loop(setting, seed: int) -> None:
+    """The lecture's loop, verbatim in spirit: default Adam, fresh batch, loss.item() per step."""
+    from trainability.models import build_model
+
+    torch.manual_seed(seed)
+    model = build_model(setting.model_name, setting.model)
+    model.train()
+    optimizer = torch.optim.Adam(model.parameters(), lr=setting.lr)
+    task = setting.task
+    for _ in range(setting.steps):
+        a = torch.randn((task.batch, task.length, task.in_dim))
+        b = torch.randn((task.batch, task.length, task.in_dim))
+        tar = (a + 1) ** 2 + b
+        y = model(torch.cat([a, b], -1))
+        loss = (0.5 * (y - tar) ** 2).mean()
+        model.zero_grad()
+        loss.backward()
+        optimizer.step()
+        loss.item()
+
+
+def flops_per_model_step(setting) -> float:
+    """Matmul FLOPs of one training step (forward x 3 for forward + backward)."""
+    m, t = setting.model, setting.task
+    tokens = t.batch * t.length
+    per_layer = 2 * tokens * (4 * m.d_model**2 + 2 * m.d_model * m.ffn)  # qkv + out, two FFN matmuls
+    s, b = (t.batch, t.length) if m.layout == "faithful" else (t.length, t.batch)
+    attention = 2 * 2 * b * s * s * m.d_model  # q k^T and attn v
+    io = 2 * tokens * (2 * t.in_dim * m.d_model + m.d_model * t.in_dim)
+    return 3.0 * (m.n_layers * (per_layer + attention) + io)
+
+
+def matmul_rate() -> float:
+    """FLOP/s of a large fp32 matmul on all cores: the machine's practical ceiling."""
+    torch.set_num_threads(available_cores())
+    a, b = torch.randn(2048, 2048), torch.randn(2048, 2048)
+    a @ b
+    start = time.perf_counter()
+    for _ in range(10):
+        a @ b
+    return 10 * 2 * 2048**3 / (time.perf_counter() - start)
+
+
+SCALES = {
+    # scale: (tier, steps per run, runs): few steps suffice, the per-step cost is steady
+    "CPU-tier scale": ("cpu", 40, 24),
+    "lecture scale on CPU": ("lecture", 4, 4),
+}
+
+
+@pytest.mark.parametrize("scale", list(SCALES))
+def test_batched_runner_against_the_plain_loop(scale, benchmark, record_ratio):
+    tier_name, steps, runs = SCALES[scale]
+    setting = dataclasses.replace(get_tier(tier_name).setting(lr=1e-3), steps=steps, eval_batches=0)
+    cores = available_cores()
+
+    def plain():  # one process on every core, one run after another, as the lecture would
+        torch.set_num_threads(cores)
+        for seed in range(runs):
+            lecture_loop(setting, seed)
+
+    runner = Runner("cpu", workers=cores, batch=64)
+    runner.results([(setting, 10_000)])  # start the worker processes outside the timing
+
+    def batched():
+        runner.cache.clear()
+        runner.results([(setting, seed) for seed in range(runs)])
+
+    rate = matmul_rate()
+    start = time.perf_counter()
+    plain()
+    plain_s = time.perf_counter() - start
+    benchmark.pedantic(batched, rounds=1, iterations=1)
+    batched_s = benchmark.stats.stats.mean
+    runner.close()
+    model_steps = runs * steps
+    achieved = flops_per_model_step(setting) * model_steps / batched_s
+    print(f"\n{scale}: plain {model_steps / plain_s:.1f} model-steps/s, batched {model_steps / batched_s:.1f} "
+          f"model-steps/s; batched achieves {achieved / 1e9:.1f} GFLOP/s of {rate / 1e9:.1f} GFLOP/s matmul "
+          f"({100 * achieved / rate:.0f}%)")
+    benchmark.extra_info.update(plain_model_steps_per_s=model_steps / plain_s,
+                                batched_model_steps_per_s=model_steps / batched_s,
+                                achieved_gflops=achieved / 1e9, matmul_gflops=rate / 1e9)
+    record_ratio(f"{scale} vs plain loop", plain_s / batched_s, 5.0 if tier_name == "cpu" else 1.5)

@@ -1,0 +1,204 @@
+"""Many runs as one computation: K members of the lecture's Transformer, hand-batched.
+
+Notation as in models.py, plus K = members. Every member has its own parameters (stacked on a
+leading K axis), its own init (built exactly as runner.run builds it), data stream, dropout
+stream, test stream, learning rate, warm-up and schedule. Nothing is shared but the arithmetic:
+each linear layer is one batched matmul over the K members.
+
+Equivalence with runner.run (tests/test_batched.py): on the CPU a member draws the same data and
+the same dropout masks as the plain run with its seed, because F.dropout on the CPU multiplies
+by ``empty_like(x).bernoulli_(1 - p) / (1 - p)`` drawn from the (forked, seeded) global
+generator, and a member replays exactly those draws, in the same order and shapes, from a
+torch.Generator seeded alike. The arithmetic differs only in float association (batched matmuls,
+a hand-written Adam), so curves agree to float tolerance until training chaos amplifies it.
+On CUDA the plain path's dropout is a fused Philox kernel that cannot be replayed: there members
+draw their own masks, statistically equivalent but not the same.
+
+Settings can share a batch when they differ only in numbers (lr, warm-up, schedule, init);
+``batch_key`` says which.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import torch
+import torch.nn.functional as F
+
+from . import schedules
+from .inits import apply_init
+from .models import build_model
+from .runner import RunResult, Setting, _generator, derive_seed, escape_step
+
+BETAS, EPS = (0.9, 0.999), 1e-8  # Adam's defaults, as the lecture
+
+
+def batch_key(setting: Setting) -> tuple:
+    """Settings with equal keys can train as members of one batch."""
+    return (setting.model_name, setting.model, setting.task, setting.steps, setting.eval_batches, setting.eval_mode)
+
+
+class Members:
+    """The stacked state of K members: parameters, Adam moments, generators, schedules."""
+
+    def __init__(self, jobs: list[tuple[Setting, int]], device: str = "cpu"):
+        if not jobs:
+            raise ValueError("need at least one (setting, seed) job")
+        keys = {batch_key(s) for s, _ in jobs}
+        if len(keys) > 1:
+            raise ValueError(f"jobs differ in more than numbers and cannot share a batch: {sorted(map(str, keys))}")
+        for s, seed in jobs:
+            if s.model_name != "lecture_transformer":
+                raise ValueError(f"the batched runner supports lecture_transformer only, got {s.model_name!r}")
+            if not isinstance(seed, int) or seed < 0:
+                raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+        self.jobs, self.dev = jobs, torch.device(device)
+        self.setting = jobs[0][0]
+        models = []
+        for s, seed in jobs:  # the plain path's init, member by member
+            m = build_model(s.model_name, s.model, seed=derive_seed(seed, "init"))
+            apply_init(m, s.init, s.init_scale, s.init_rule,
+                       generator=_generator(derive_seed(seed, "reinit"), torch.device("cpu")))
+            models.append(dict(m.named_parameters()))
+        self.names = list(models[0])
+        self.params = {n: torch.stack([m[n].detach() for m in models]).to(self.dev).requires_grad_() for n in self.names}
+        self.m = {n: torch.zeros_like(p) for n, p in self.params.items()}
+        self.v = {n: torch.zeros_like(p) for n, p in self.params.items()}
+        self.lr_at = [schedules.make(s.schedule, s.lr, s.warmup, s.steps) for s, _ in jobs]
+        self.data = [_generator(derive_seed(seed, "data"), self.dev) for _, seed in jobs]
+        self.test = [_generator(derive_seed(seed, "test"), self.dev) for _, seed in jobs]
+        # The plain run seeds the global RNG with derive_seed(seed, "dropout"); the CPU generator
+        # seeded alike replays its stream.
+        self.drop = [_generator(derive_seed(seed, "dropout"), self.dev) for _, seed in jobs]
+
+    @property
+    def k(self) -> int:
+        return len(self.jobs)
+
+    def sample(self, generators) -> tuple[torch.Tensor, torch.Tensor]:
+        """One batch per member: x (K, N0, N1, 2I), target (K, N0, N1, I)."""
+        xs, ts = zip(*(self.setting.task.sample(g, self.dev) for g in generators))
+        return torch.stack(xs), torch.stack(ts)
+
+    def adam_step(self, step: int, lrs: torch.Tensor) -> None:
+        """torch.optim.Adam's update with a per-member lr (K,); lr 0 freezes a member."""
+        b1, b2 = BETAS
+        bc1, bc2 = 1 - b1 ** (step + 1), 1 - b2 ** (step + 1)
+        with torch.no_grad():
+            for n, p in self.params.items():
+                g = p.grad
+                self.m[n].mul_(b1).add_(g, alpha=1 - b1)
+                self.v[n].mul_(b2).addcmul_(g, g, value=1 - b2)
+                denom = (self.v[n].sqrt() / math.sqrt(bc2)).add_(EPS)
+                size = (lrs / bc1).view(-1, *[1] * (p.dim() - 1))
+                p.sub_(size * self.m[n] / denom)
+                p.grad = None
+
+
+def _linear(x: torch.Tensor, w: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """x (K, ..., in), w (K, out, in), b (K, out) -> (K, ..., out)."""
+    flat = x.reshape(x.shape[0], -1, x.shape[-1])  # (K, N, in)
+    return torch.baddbmm(b.unsqueeze(1), flat, w.transpose(1, 2)).reshape(*x.shape[:-1], w.shape[1])
+
+
+def _layer_norm(x: torch.Tensor, w: torch.Tensor, b: torch.Tensor, eps: float = 1e-5) -> torch.Tensor:
+    """Per-member affine LayerNorm over the last axis; x (K, S, B, D), w and b (K, D)."""
+    shape = (x.shape[0],) + (1,) * (x.dim() - 2) + (x.shape[-1],)
+    return F.layer_norm(x, x.shape[-1:], eps=eps) * w.view(shape) + b.view(shape)
+
+
+class Dropout:
+    """Per-member dropout masks drawn from each member's generator, in the plain path's order."""
+
+    def __init__(self, generators: list[torch.Generator] | None, p: float):
+        self.generators, self.p = generators, p
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        # x (K, ...): member k's mask has x[k]'s shape, as F.dropout's empty_like(input) has.
+        if self.generators is None or self.p == 0.0:
+            return x
+        keep = 1 - self.p
+        noise = torch.empty_like(x, memory_format=torch.contiguous_format)
+        for member, g in zip(noise, self.generators):  # member k's draws, in place: no stacking copy
+            member.bernoulli_(keep, generator=g)
+        return x * noise.div_(keep)
+
+
+def forward(P: dict[str, torch.Tensor], x: torch.Tensor, setting: Setting, drop: Dropout) -> torch.Tensor:
+    """The lecture's model for K members at once: x (K, N0, N1, 2I) -> (K, N0, N1, I)."""
+    cfg = setting.model
+    if cfg.layout == "corrected":
+        x = x.transpose(1, 2)  # attention over the task's dim 1, as LectureTransformer does
+    h = _linear(x, P["in_fc.weight"], P["in_fc.bias"])  # (K, S, B, D)
+    K, S, B, D = h.shape
+    H = cfg.n_heads
+    for layer in range(cfg.n_layers):
+        pre = f"trans.layers.{layer}."
+        qkv = _linear(h, P[pre + "self_attn.in_proj_weight"], P[pre + "self_attn.in_proj_bias"])  # (K, S, B, 3D)
+        # .contiguous(): a canonical layout whatever K is, so backward's kernels (and so a member's
+        # rounding) do not depend on its batch-mates; at K = 1 a permuted view's strides differ.
+        q, k, v = (t.reshape(K, S, B, H, D // H).permute(0, 2, 3, 1, 4).contiguous()
+                   for t in qkv.chunk(3, -1))  # (K, B, H, S, hd)
+        scale = (1 / math.sqrt(D // H)) ** 0.5  # SDPA's math path scales q and k by sqrt(scale) each
+        attn = torch.softmax((q * scale) @ (k * scale).transpose(-2, -1), -1)  # (K, B, H, S, S)
+        a = (drop(attn) @ v).permute(0, 3, 1, 2, 4).contiguous().reshape(K, S, B, D)  # (K, S, B, D)
+        a = _linear(a, P[pre + "self_attn.out_proj.weight"], P[pre + "self_attn.out_proj.bias"])
+        h = _layer_norm(h + drop(a), P[pre + "norm1.weight"], P[pre + "norm1.bias"])
+        f = drop(torch.relu_(_linear(h, P[pre + "linear1.weight"], P[pre + "linear1.bias"])))  # (K, S, B, F)
+        f = _linear(f, P[pre + "linear2.weight"], P[pre + "linear2.bias"])
+        h = _layer_norm(h + drop(f), P[pre + "norm2.weight"], P[pre + "norm2.bias"])
+    y = _linear(h, P["out_fc.weight"], P["out_fc.bias"])  # (K, S, B, I)
+    return y.transpose(1, 2) if cfg.layout == "corrected" else y
+
+
+def run_batch(jobs: list[tuple[Setting, int]], device: str = "cpu") -> list[RunResult]:
+    """Train K compatible (setting, seed) jobs as one computation; one RunResult per job."""
+    start = time.perf_counter()
+    mb = Members(jobs, device)
+    s, K = mb.setting, mb.k
+    losses: list[list[float]] = [[] for _ in range(K)]
+    diverged: list[int | None] = [None] * K
+    alive = torch.ones(K, dtype=torch.bool, device=mb.dev)
+    drop = Dropout(mb.drop, s.model.dropout)
+    for step in range(s.steps):
+        if not alive.any():
+            break
+        x, target = mb.sample(mb.data)
+        per_member = (0.5 * (forward(mb.params, x, s, drop) - target) ** 2).flatten(1).mean(1)  # (K,)
+        values = per_member.tolist()
+        for i, value in enumerate(values):
+            if diverged[i] is None and not math.isfinite(value):
+                diverged[i] = step
+        alive = torch.tensor([d is None for d in diverged], device=mb.dev)
+        torch.where(alive, per_member, torch.zeros_like(per_member)).sum().backward()
+        lrs = torch.tensor([mb.lr_at[i](step) if diverged[i] is None else 0.0 for i in range(K)], device=mb.dev)
+        mb.adam_step(step, lrs)
+        for i, value in enumerate(values):
+            if diverged[i] is None:
+                losses[i].append(value)
+    tests = evaluate_batch(mb, alive)
+    results = []
+    seconds = (time.perf_counter() - start) / K
+    for i, (setting, seed) in enumerate(jobs):
+        test = tests[i] if diverged[i] is None else math.inf
+        if diverged[i] is None and not math.isfinite(test):
+            diverged[i], test = setting.steps, math.inf
+        results.append(RunResult(setting=setting, seed=seed, losses=losses[i], test_loss=test, diverged_at=diverged[i],
+                                 escape_step=escape_step(losses[i], setting.escape_level, setting.escape_window),
+                                 seconds=seconds, device=str(mb.dev)))
+    return results
+
+
+@torch.no_grad()
+def evaluate_batch(mb: Members, alive: torch.Tensor) -> list[float]:
+    """runner.evaluate for every member: mean loss over fresh test batches (train mode: dropout on)."""
+    s = mb.setting
+    if s.eval_batches == 0:
+        return [math.nan] * mb.k
+    drop = Dropout(mb.drop if s.eval_mode == "train" else None, s.model.dropout)
+    total = torch.zeros(mb.k, device=mb.dev)
+    for _ in range(s.eval_batches):
+        x, target = mb.sample(mb.test)
+        total += (0.5 * (forward(mb.params, x, s, drop) - target) ** 2).flatten(1).mean(1)
+    return (total / s.eval_batches).tolist()

@@ -1,0 +1,98 @@
+"""A member of a batch computes the plain run with its seed.
+
+Tolerance: rtol 1e-4 on every training loss and the test loss, over runs of at most 12 steps.
+The batched path draws the same data and dropout masks and applies the same update rule; it
+differs only in float association (batched matmuls, LayerNorm's affine applied outside, a
+hand-written Adam), about 1e-7 relative per operation in float32. A few steps of training
+amplify that by orders of magnitude at most, still far below 1e-4; a wrong mask, init, lr or
+schedule changes losses at the 1e-2 level from the first step on.
+"""
+
+import dataclasses
+
+import pytest
+import torch
+from hypothesis import given, strategies as st
+
+from helpers import TINY, TINY_MODEL
+from trainability.batched import Members, batch_key, run_batch
+from trainability.runner import run
+from trainability.tasks import LectureTask
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def _assert_same(plain, member):
+    assert member.diverged_at == plain.diverged_at
+    assert member.losses == pytest.approx(plain.losses, rel=1e-4)
+    assert member.test_loss == pytest.approx(plain.test_loss, rel=1e-4)
+    assert member.escape_step == plain.escape_step
+
+
+def test_members_with_different_numbers_match_their_plain_runs():
+    jobs = [(TINY, 0), (dataclasses.replace(TINY, lr=3e-3, warmup=4), 0),
+            (dataclasses.replace(TINY, init="xavier_uniform"), 1),
+            (dataclasses.replace(TINY, init="uniform", init_scale=0.05, init_rule="all", schedule="cosine"), 2),
+            (dataclasses.replace(TINY, lr=1e-4, eval_batches=TINY.eval_batches), 3)]
+    for (setting, seed), member in zip(jobs, run_batch(jobs)):
+        _assert_same(run(setting, seed), member)
+
+
+@given(d_heads=st.sampled_from([(8, 2), (12, 3), (16, 4)]), layers=st.integers(1, 3), ffn=st.sampled_from([8, 24]),
+       in_dim=st.integers(1, 4), n0=st.integers(2, 5), n1=st.integers(1, 4), dropout=st.sampled_from([0.0, 0.1, 0.3]),
+       layout=st.sampled_from(["faithful", "corrected"]), seeds=st.lists(st.integers(0, 2**40), min_size=1, max_size=3))
+def test_equivalence_over_sizes_layouts_and_seeds(d_heads, layers, ffn, in_dim, n0, n1, dropout, layout, seeds):
+    d, h = d_heads
+    model = dataclasses.replace(TINY_MODEL, in_dim=in_dim, d_model=d, n_heads=h, n_layers=layers, ffn=ffn,
+                                dropout=dropout, layout=layout)
+    setting = dataclasses.replace(TINY, model=model, task=LectureTask(batch=n0, length=n1, in_dim=in_dim), steps=6,
+                                  eval_batches=2)
+    jobs = [(setting, seed) for seed in seeds]
+    for (s, seed), member in zip(jobs, run_batch(jobs)):
+        _assert_same(run(s, seed), member)
+
+
+def test_a_diverging_member_is_marked_and_leaves_the_others_alone():
+    blown = dataclasses.replace(TINY, init="normal", init_scale=1e30)
+    results = run_batch([(TINY, 0), (blown, 0), (TINY, 1)])
+    assert results[1].diverged and results[1].diverged_at == 0 and results[1].final == float("inf")
+    _assert_same(run(TINY, 0), results[0])
+    _assert_same(run(TINY, 1), results[2])
+
+
+def test_jobs_that_differ_in_structure_cannot_share_a_batch():
+    other = dataclasses.replace(TINY, steps=TINY.steps + 1)
+    assert batch_key(TINY) != batch_key(other)
+    assert batch_key(TINY) == batch_key(dataclasses.replace(TINY, lr=0.5, warmup=3, init="kaiming_normal"))
+    with pytest.raises(ValueError, match="cannot share a batch"):
+        Members([(TINY, 0), (other, 0)])
+    with pytest.raises(ValueError, match="at least one"):
+        Members([])
+
+
+def test_a_members_result_does_not_depend_on_its_batch_mates():
+    # Bitwise: the same (setting, seed) gives the same run however the runner groups jobs.
+    warm = dataclasses.replace(TINY, warmup=3)
+    alone = run_batch([(warm, 7)])[0]
+    mixed = run_batch([(TINY, 1), (warm, 7), (TINY, 3), (warm, 9)])[1]
+    assert alone.losses == mixed.losses and alone.test_loss == mixed.test_loss
+
+
+def test_runner_groups_compatible_jobs_and_splits_them_over_workers():
+    from trainability.runner import Runner
+
+    runner = Runner("cpu", workers=2, batch=3)
+    other = dataclasses.replace(TINY, steps=TINY.steps + 1)
+    jobs = [(TINY, i) for i in range(7)] + [(other, 0)]
+    chunks = runner.chunks(jobs)
+    # 7 compatible jobs at most 3 a batch: 3 chunks (3, 3, 1); the odd job alone
+    assert sorted(len(c[0]) for c in chunks) == [1, 1, 3, 3]
+    assert all(c[2] for c in chunks) and sum(len(c[0]) for c in chunks) == 8
+    assert all(len({batch_key(j[0]) for j in c[0]}) == 1 for c in chunks)
+    assert [len(c[0]) for c in Runner("cpu", workers=2, batch=0).chunks(jobs)] == [1] * 8
