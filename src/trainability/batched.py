@@ -90,9 +90,9 @@ class Members:
                 g = p.grad
                 self.m[n].mul_(b1).add_(g, alpha=1 - b1)
                 self.v[n].mul_(b2).addcmul_(g, g, value=1 - b2)
-                denom = (self.v[n].sqrt() / math.sqrt(bc2)).add_(EPS)
-                size = (lrs / bc1).view(-1, *[1] * (p.dim() - 1))
-                p.sub_(size * self.m[n] / denom)
+                update = self.v[n].sqrt().div_(math.sqrt(bc2)).add_(EPS)  # the one temporary
+                torch.div(self.m[n], update, out=update)
+                p.sub_(update.mul_((lrs / bc1).view(-1, *[1] * (p.dim() - 1))))
                 p.grad = None
 
 
