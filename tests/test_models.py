@@ -73,3 +73,35 @@ def test_bad_configs_name_the_valid_choices(kwargs, match):
 def test_unknown_model_names_the_registry():
     with pytest.raises(ValueError, match="valid models: " + ", ".join(sorted(MODELS))):
         build_model("resnet")
+
+
+from trainability.models import CNNConfig, RNNConfig  # noqa: E402
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(kernel=4), "centred CNN needs an odd kernel"),
+    (dict(depth=0), "depth must be a positive int"),
+])
+def test_bad_cnn_configs_are_rejected(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        CNNConfig(**kwargs)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(cell="transformer"), "valid cells: tanh, lstm, gru"),
+    (dict(recurrent_scale=0.0), "recurrent_scale must be positive"),
+])
+def test_bad_rnn_configs_are_rejected(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        RNNConfig(**kwargs)
+
+
+def test_unknown_positional_encoding_names_the_choices():
+    with pytest.raises(ValueError, match="valid: none, sinusoidal"):
+        TransformerConfig(pos_encoding="rotary")
+
+
+@pytest.mark.parametrize("name, cfg", [("cnn", CNNConfig(in_dim=2, width=8, depth=2, kernel=3, causal=True)),
+                                       ("rnn", RNNConfig(in_dim=2, width=8, cell="gru"))])
+def test_sequence_models_map_t_b_2i_to_t_b_i(name, cfg):
+    assert build_model(name, cfg, seed=0)(torch.zeros(7, 3, 4)).shape == (7, 3, 2)

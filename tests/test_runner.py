@@ -77,7 +77,8 @@ def test_runner_pool_matches_in_process_runs_and_caches(batch):
     (dict(eval_mode="test"), "valid: train, eval"),
     (dict(schedule="step"), "valid schedules: constant, linear_decay, cosine"),
     (dict(init="he"), "valid inits: default, default_redrawn"),
-    (dict(model_name="rnn"), "valid models: lecture_transformer"),
+    (dict(model_name="resnet"), "valid models: cnn, lecture_transformer, rnn"),
+    (dict(model_name="rnn"), "model 'rnn' takes a RNNConfig, got a TransformerConfig"),
     (dict(eval_batches=-1), "eval_batches must be a non-negative int"),
 ])
 def test_bad_settings_fail_before_any_training(changes, match):

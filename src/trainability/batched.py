@@ -28,7 +28,7 @@ import torch.nn.functional as F
 
 from . import schedules
 from .inits import apply_init
-from .models import build_model
+from .models import build_model, sinusoidal
 from .runner import RunResult, Setting, _generator, derive_seed, escape_step
 
 BETAS, EPS = (0.9, 0.999), 1e-8  # Adam's defaults, as the lecture
@@ -132,6 +132,8 @@ def forward(P: dict[str, torch.Tensor], x: torch.Tensor, setting: Setting, drop:
         x = x.transpose(1, 2)  # attention over the task's dim 1, as LectureTransformer does
     h = _linear(x, P["in_fc.weight"], P["in_fc.bias"])  # (K, S, B, D)
     K, S, B, D = h.shape
+    if cfg.pos_encoding == "sinusoidal":
+        h = h + sinusoidal(S, D, h.device)[None, :, None, :]  # as LectureTransformer: position = dim 0
     H = cfg.n_heads
     for layer in range(cfg.n_layers):
         pre = f"trans.layers.{layer}."

@@ -1,6 +1,8 @@
 """Model factories.
 
 Notation (used in shape comments throughout):
+    T  sequence length of the sequence models (dim 0: CNN, RNN, and the Transformer as it reads)
+    W  hidden width of the CNN and RNN
     S  sequence length as ``nn.TransformerEncoder`` sees it (dim 0 when batch_first=False)
     B  batch as the encoder sees it (dim 1 when batch_first=False)
     I  task input width per operand (the lecture's IN_DIM = 50); the model reads 2*I
@@ -18,6 +20,7 @@ runs over the 10 positions of each sample. Both are the same module; only the vi
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 from typing import Callable
 
@@ -25,6 +28,8 @@ import torch
 from torch import nn
 
 LAYOUTS = ("faithful", "corrected")
+POS_ENCODINGS = ("none", "sinusoidal")
+CELLS = ("tanh", "lstm", "gru")
 
 
 @dataclass(frozen=True)
@@ -38,6 +43,7 @@ class TransformerConfig:
     ffn: int = 2048  # F: PyTorch's default dim_feedforward, never set by the lecture
     dropout: float = 0.1  # PyTorch's default; on during the lecture's "test" (train mode)
     layout: str = "faithful"  # "faithful": attention across samples (batch_first=False)
+    pos_encoding: str = "none"  # the lecture's has none; "sinusoidal" adds Vaswani et al.'s after in_fc
 
     def __post_init__(self) -> None:
         for name in ("in_dim", "d_model", "n_heads", "n_layers", "ffn"):
@@ -53,6 +59,8 @@ class TransformerConfig:
             raise ValueError(f"dropout must be in [0, 1), got {self.dropout!r}")
         if self.layout not in LAYOUTS:
             raise ValueError(f"unknown layout {self.layout!r}; valid layouts: {', '.join(LAYOUTS)}")
+        if self.pos_encoding not in POS_ENCODINGS:
+            raise ValueError(f"unknown pos_encoding {self.pos_encoding!r}; valid: {', '.join(POS_ENCODINGS)}")
 
 
 def _divisors(n: int) -> list[int]:
@@ -80,6 +88,8 @@ class LectureTransformer(nn.Module):
         if self.cfg.layout == "corrected":
             x = x.transpose(0, 1)  # attention now runs over dim 1 of the task's tensor
         h = self.in_fc(x)  # (S, B, D)
+        if self.cfg.pos_encoding == "sinusoidal":
+            h = h + sinusoidal(h.shape[0], self.cfg.d_model, h.device)[:, None, :]  # position = index on dim 0
         h = self.trans(h)  # (S, B, D)
         y = self.out_fc(h)  # (S, B, I)
         if self.cfg.layout == "corrected":
@@ -87,9 +97,103 @@ class LectureTransformer(nn.Module):
         return y
 
 
+def sinusoidal(length: int, d: int, device=None) -> torch.Tensor:
+    """(length, d): PE[t, 2i] = sin(t / 10000^(2i/d)), PE[t, 2i+1] = cos(t / 10000^(2i/d))."""
+    t = torch.arange(length, device=device, dtype=torch.float32)[:, None]
+    freq = torch.exp(-math.log(10000.0) * torch.arange(0, d, 2, device=device, dtype=torch.float32) / d)
+    pe = torch.zeros(length, d, device=device)
+    pe[:, 0::2] = torch.sin(t * freq)
+    pe[:, 1::2] = torch.cos(t * freq[: d // 2])
+    return pe
+
+
+@dataclass(frozen=True)
+class CNNConfig:
+    """A 1-D convolution stack over the sequence axis (dim 0), same interface as the lecture's."""
+
+    in_dim: int = 50  # I: reads 2I channels, writes I, as the lecture's model
+    width: int = 64  # channels of every hidden convolution
+    depth: int = 4  # L convolutions; receptive field L(k-1) + 1 positions
+    kernel: int = 3  # k; odd when centred, so the window is symmetric
+    causal: bool = False  # True: pad left only, position t sees t - L(k-1) .. t
+
+    def __post_init__(self) -> None:
+        for name in ("in_dim", "width", "depth", "kernel"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value <= 0:
+                raise ValueError(f"CNNConfig.{name} must be a positive int, got {value!r}")
+        if not self.causal and self.kernel % 2 == 0:
+            raise ValueError(f"a centred CNN needs an odd kernel, got {self.kernel}; use an odd kernel or causal=True")
+
+    @property
+    def reach(self) -> tuple[int, int]:
+        """(past, future) positions an output sees: L(k-1) and 0 causal, L(k-1)/2 each centred."""
+        span = self.depth * (self.kernel - 1)
+        return (span, 0) if self.causal else (span // 2, span // 2)
+
+
+class SequenceCNN(nn.Module):
+    def __init__(self, cfg: CNNConfig):
+        super().__init__()
+        self.cfg = cfg
+        chans = [2 * cfg.in_dim] + [cfg.width] * cfg.depth
+        self.convs = nn.ModuleList(nn.Conv1d(a, b, cfg.kernel) for a, b in zip(chans, chans[1:]))
+        self.out_fc = nn.Linear(cfg.width, cfg.in_dim)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        # x: (T, B, 2I); convolutions run over T
+        k = self.cfg.kernel - 1
+        pad = (k, 0) if self.cfg.causal else (k // 2, k // 2)  # keeps the length T
+        h = x.permute(1, 2, 0)  # (B, 2I, T)
+        for i, conv in enumerate(self.convs):
+            h = conv(nn.functional.pad(h, pad))  # (B, W, T)
+            h = torch.relu(h) if i < len(self.convs) - 1 else h
+        return self.out_fc(h.permute(2, 0, 1))  # (T, B, I)
+
+
+@dataclass(frozen=True)
+class RNNConfig:
+    """A recurrent stack over the sequence axis (dim 0), same interface as the lecture's."""
+
+    in_dim: int = 50  # I: reads 2I, writes I
+    width: int = 64  # hidden units per layer
+    layers: int = 1
+    cell: str = "tanh"  # "tanh" (Elman), "lstm" or "gru"
+    recurrent_scale: float = 1.0  # multiplies the default-initialised hidden-to-hidden weights
+
+    def __post_init__(self) -> None:
+        for name in ("in_dim", "width", "layers"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value <= 0:
+                raise ValueError(f"RNNConfig.{name} must be a positive int, got {value!r}")
+        if self.cell not in CELLS:
+            raise ValueError(f"unknown cell {self.cell!r}; valid cells: {', '.join(CELLS)}")
+        if not self.recurrent_scale > 0:
+            raise ValueError(f"recurrent_scale must be positive, got {self.recurrent_scale!r}")
+
+
+class SequenceRNN(nn.Module):
+    def __init__(self, cfg: RNNConfig):
+        super().__init__()
+        self.cfg = cfg
+        cls = {"tanh": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}[cfg.cell]
+        self.rnn = cls(2 * cfg.in_dim, cfg.width, cfg.layers)
+        with torch.no_grad():  # default init is U(+-1/sqrt(width)); scale the recurrence only
+            for name, p in self.rnn.named_parameters():
+                if name.startswith("weight_hh"):
+                    p.mul_(cfg.recurrent_scale)
+        self.out_fc = nn.Linear(cfg.width, cfg.in_dim)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h, _ = self.rnn(x)  # x (T, B, 2I) -> h (T, B, W)
+        return self.out_fc(h)  # (T, B, I)
+
+
 # Registry: name -> (config class, module class). A variant is dataclasses.replace(cfg, ...).
 MODELS: dict[str, tuple[type, Callable[..., nn.Module]]] = {
     "lecture_transformer": (TransformerConfig, LectureTransformer),
+    "cnn": (CNNConfig, SequenceCNN),
+    "rnn": (RNNConfig, SequenceRNN),
 }
 
 

@@ -134,6 +134,13 @@ class Claims:
         self.node.user_properties.append((RECORD_KEY, _jsonable(outcome.record())))
         return outcome
 
+    def record_property(self, claim_id: str, **kwargs) -> verdicts.Outcome:
+        """verdicts.property_outcome, recorded for the report (see property() in claim files)."""
+        outcome = verdicts.property_outcome(claim_id=claim_id, tier=self.tier.name, base_seed=self.session.base_seed,
+                                            **kwargs)
+        self.node.user_properties.append((RECORD_KEY, _jsonable(outcome.record())))
+        return outcome
+
     def check(self, outcome: verdicts.Outcome, expected: dict[str, tuple[str, str]] | None = None) -> None:
         """Assert the verdict this tier's record expects ({tier: (verdict, reason)}, default holds)."""
         verdict, reason = (expected or {}).get(self.tier.name, ("holds", ""))

@@ -55,6 +55,9 @@ class Setting:
     def __post_init__(self) -> None:
         if self.model_name not in MODELS:
             raise ValueError(f"unknown model {self.model_name!r}; valid models: {', '.join(sorted(MODELS))}")
+        if not isinstance(self.model, MODELS[self.model_name][0]):
+            raise ValueError(f"model {self.model_name!r} takes a {MODELS[self.model_name][0].__name__}, "
+                             f"got a {type(self.model).__name__}")
         check_init(self.init, self.init_scale, self.init_rule)
         if not (isinstance(self.lr, (int, float)) and math.isfinite(self.lr) and self.lr > 0):
             raise ValueError(f"lr must be a positive finite number, got {self.lr!r}")

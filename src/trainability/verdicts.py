@@ -19,6 +19,7 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
+import torch
 
 from . import stats
 from .runner import Runner, RunResult, Setting, derive_seed
@@ -99,8 +100,9 @@ class Outcome:
 
     def table(self) -> str:
         """Per-setting medians and spreads, then each comparison: for failure messages."""
+        unit = "paired seeds" if self.settings else "examples"
         lines = [f"{self.claim_id} [{self.tier}] {self.title}: {self.verdict.upper()} "
-                 f"(n={self.n_seeds} paired seeds, {self.confidence:.4f} intervals, base seed {self.base_seed})"]
+                 f"(n={self.n_seeds} {unit}, {self.confidence:.4f} intervals, base seed {self.base_seed})"]
         for label, s in self.settings.items():
             lecture = f", lecture {s['lecture']}" if s.get("lecture") is not None else ""
             lines.append(f"  {label:<28} final median {s['median']:.4g} (IQR {s['q1']:.4g}-{s['q3']:.4g}), "
@@ -225,3 +227,39 @@ def check(outcome: Outcome, expected: str = "holds", reason: str = "") -> None:
         raise AssertionError(f"recorded as refuted ({reason}) but now holds: update the claim file\n{msg}")
     if outcome.negation_verdict != "refuted":
         raise NegationNotRefuted(f"the claim holds but its negation is {outcome.negation_verdict}\n{msg}")
+
+
+def property_outcome(*, claim_id: str, title: str, source: str, tier: str, base_seed: int, seconds: float,
+                     parts: list[tuple[str, list[float], float, str]],
+                     negations: list[tuple[str, list[float], float, str]]) -> Outcome:
+    """An Outcome for a property checked over a range of examples (hypothesis).
+
+    parts and negations are (statement, values over the examples, threshold, direction). A part
+    holds when every example's value is on the claimed side ("below": < threshold, "above": >),
+    else it is refuted (one counterexample refutes a "for all"). A negation is refuted only when
+    no example satisfies it. The effect shown is the median over examples, the interval their range.
+    """
+    def side(values, threshold, direction):
+        v = np.asarray(values, float)
+        return v < threshold if direction == "below" else v > threshold
+
+    comparisons = []
+    for statement, values, threshold, direction in parts:
+        ok = side(values, threshold, direction)
+        comparisons.append(dict(statement=statement, effect=float(np.median(values)), low=float(np.min(values)),
+                                high=float(np.max(values)), threshold=threshold, direction=direction,
+                                verdict="holds" if ok.all() else "refuted", examples=len(values)))
+    negation_verdicts = ["refuted" if not side(values, threshold, direction).any() else "holds"
+                         for _, values, threshold, direction in negations]
+    for (statement, values, threshold, direction), v in zip(negations, negation_verdicts):
+        comparisons.append(dict(statement=f"negation: {statement}", effect=float(np.median(values)),
+                                low=float(np.min(values)), high=float(np.max(values)), threshold=threshold,
+                                direction=direction, verdict=v, examples=len(values)))
+    claim_parts = [c["verdict"] for c in comparisons[:len(parts)]]
+    return Outcome(
+        claim_id=claim_id, title=title, source=source, tier=tier, verdict=_combine(claim_parts),
+        negation_verdict=("refuted" if all(v == "refuted" for v in negation_verdicts) else "holds")
+        if negations else None,
+        settings={}, comparisons=comparisons, n_seeds=len(parts[0][1]) if parts else 0, confidence=1.0,
+        base_seed=base_seed, seconds=seconds, device="cpu", torch_version=str(torch.__version__),
+    )
