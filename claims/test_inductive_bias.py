@@ -27,14 +27,25 @@ Thresholds (from a sweep of 60 random architectures per family before these test
 seed 0 of Python's random module; the bound sits above the largest value seen, with margin):
     Transformer, no PE: flatness < 0.25 (seen: at most 0.13; what remains is sampling noise of the
         32 inputs); permuting the other positions changes y_t by < 1e-5 relative (float
-        rounding); first-layer attention entropy > 0.9 ln(n) (seen: at least 0.97 ln(n)).
-    Transformer with sinusoidal PE: flatness < 0.5 (seen: at most 0.35). The PE enters the logits
-        only through the small init-time query/key products, so it tilts, but does not localise,
-        the profile.
+        rounding). Attention entropy: first stated as > 0.9 ln(n) (sweep: at least 0.97 ln(n));
+        the explore profile found 0.87 ln(n) at d 8, 1 head, I 1, T 4. For small Gaussian-like
+        logits the entropy deficit ln(n) - H is about Var(logits) / 2, an absolute amount, so
+        a relative bound is strictest at the shortest sequences. Now: deficit < 0.25 nats
+        (sweep of 400: at most 0.079; explore's worst: 0.18), under a fifth of ln(4).
+    Transformer with sinusoidal PE: flatness < 0.75 (sweep: at most 0.35; explore: 0.51 at d 8,
+        1 head, T 5, where the PE is large against the in_fc output). "Nearly flat" is a
+        separation: halfway between the no-PE bound (0.25) and every local profile measured (CNN
+        at least 1.2, RNN at least 1.06). The PE enters the logits only through the small
+        init-time query/key products, so it tilts, but does not localise, the profile.
     CNN: the support equals the receptive field exactly (a structural zero, not a tolerance).
     RNN: no future influence (exact zero); R^2 of the log-linear fit > 0.7 (seen: at least 0.85
-        for one layer, 0.79 for two, where two geometric decays add); tanh decay within
-        [-0.3, +0.15] of log(g / sqrt(3)) for g in [0.3, 1.4] (seen: -0.16 .. +0.10).
+        for one layer). Decay rate, g in [0.3, 1.4]: first stated against log(g / sqrt(3)), the
+        *expected* spectral radius (sweep: -0.16 .. +0.10, bound +0.15); the explore profile found
+        +0.18 (g 0.5, width 32), because one finite W_hh's radius fluctuates around g / sqrt(3).
+        Stated against the network's own radius rho(W_hh) = g x rho(default), the linearisation
+        is an upper bound, as theory says (81 cases: -0.23 .. +0.015), up to the transient of a
+        non-normal W_hh over a fit of 11 lags (explore: up to +0.058): decay in
+        [log rho - 0.35, log rho + 0.15]; the record also carries decay - log(g / sqrt 3).
         The fit needs enough lags. A finite random W_hh has complex eigenvalue pairs, so the
         influence steps rather than glides down (width 16: 0.0375, 0.036 at lags 2, 3; 0.0016,
         0.0017 at lags 6, 7); over 5 lags those steps dominate R^2. Hypothesis found R^2 = 0.58 at
@@ -42,6 +53,13 @@ seed 0 of Python's random module; the bound sits above the largest value seen, w
         0.24; at T = 12: median 0.96, min 0.89). A measurement that short cannot tell geometric
         from not, so the RNN claims use T in 12..20 (11-19 lags); the claim is about the decay,
         and the shortest sequences were not informative about it.
+        Stacked RNNs are a separate claim. Under a randomized profile hypothesis found a 2-layer
+        GRU (width 32, T 12) whose influence is humped: 0.0021 at lag 0, 0.00099 at lag 1, rising
+        to 0.00185 at lag 4, then geometric (R^2 0.70). A stack of recurrences passes the input
+        through several smoothing stages, so its kernel can peak after a delay: still a causal
+        moving average over the whole past, but not an exponential one. The geometric claim (and
+        the family rule's R^2 >= 0.7) is therefore stated for one recurrent layer, where the
+        linearisation above applies; stacks are claimed causal, full-reach and decaying only.
     The rule that names a family (influence.Profile.family): finite support -> n-gram; causal,
         full reach, R^2 >= 0.8... see the code; each family must be named as itself, every time.
 Negations (each must be refuted on every example): "a Transformer's influence is causal", "a CNN
@@ -95,15 +113,17 @@ def test_L11_transformer_without_pe_is_a_bag_of_words(claims):
         with torch.no_grad():  # position 0 stays, the others are shuffled: y_0 must not change
             y, y_perm = model(x)[0], model(x[perm])[0]
         change = float((y - y_perm).abs().max() / y.abs().max().clamp_min(1e-12))
+        entropy = attention_entropy(model, x)
         return {"flatness": p.flatness, "permutation change": change, "future": p.future,
-                "entropy / ln n": attention_entropy(model, x) / math.log(length), **_families(p, "bag-of-words")}
+                "entropy deficit": math.log(length) - entropy, "entropy / ln n": entropy / math.log(length),
+                **_families(p, "bag-of-words")}
 
     decide_property(
         claims, "L11-transformer", title="a Transformer without PE is a flat bag-of-words at init",
         source="lecture: why Transformers are hard to train (a)", examples=transformers, measure=measure,
         parts=[("permuting the other positions leaves y_t unchanged", "permutation change", 1e-5, "below"),
                ("off-diagonal influence is flat", "flatness", 0.25, "below"),
-               ("first-layer attention entropy near ln(n)", "entropy / ln n", 0.9, "above"),
+               ("first-layer attention entropy near ln(n): deficit under 0.25 nats", "entropy deficit", 0.25, "below"),
                ("classified bag-of-words", "own family", 0.5, "above")],
         negations=[("a Transformer's influence is causal (no future reach)", "future", 0.5, "below")])
 
@@ -119,7 +139,7 @@ def test_L11_transformer_with_pe_stays_nearly_flat(claims):
     decide_property(
         claims, "L11-transformer-pe", title="with a sinusoidal PE the Transformer's profile stays nearly flat",
         source="lecture: why Transformers are hard to train (a)", examples=transformers, measure=measure,
-        parts=[("off-diagonal influence nearly flat", "flatness", 0.5, "below"),
+        parts=[("off-diagonal influence nearly flat (well below a local profile's >= 1)", "flatness", 0.75, "below"),
                ("reaches every position both ways", "reach", 0.99, "above")],
         negations=[("the PE makes the profile local (reach below the full length)", "reach", 0.99, "below")])
 
@@ -147,9 +167,10 @@ def test_L11_cnn_is_an_ngram(claims):
         negations=[("a CNN reaches beyond its receptive field", "beyond", 0.5, "above")])
 
 
-rnns = st.builds(lambda cell, width, layers, in_dim, length, seed: (cell, width, layers, in_dim, length, seed),
-                 st.sampled_from(["tanh", "lstm", "gru"]), st.sampled_from([16, 32, 64]), st.integers(1, 2),
-                 st.integers(1, 3), st.integers(12, 20), st.integers(0, 2**32))
+def rnns(layers):
+    return st.builds(lambda cell, width, layers, in_dim, length, seed: (cell, width, layers, in_dim, length, seed),
+                     st.sampled_from(["tanh", "lstm", "gru"]), st.sampled_from([16, 32, 64]), layers,
+                     st.integers(1, 3), st.integers(12, 20), st.integers(0, 2**32))
 
 
 def test_L11_rnn_is_a_moving_average(claims):
@@ -162,7 +183,7 @@ def test_L11_rnn_is_a_moving_average(claims):
 
     decide_property(
         claims, "L11-rnn", title="an RNN's influence is causal and decays geometrically: a moving average",
-        source="lecture: why Transformers are hard to train (a)", examples=rnns, measure=measure,
+        source="lecture: why Transformers are hard to train (a)", examples=rnns(st.just(1)), measure=measure,
         parts=[("no influence from the future", "future", 0.5, "below"),
                ("log influence linear in the lag", "r2", 0.7, "above"),
                ("decays", "decay", 0.0, "below"),
@@ -170,20 +191,39 @@ def test_L11_rnn_is_a_moving_average(claims):
         negations=[("an RNN's influence is flat", "flatness", 0.25, "below")])
 
 
+def test_L11_stacked_rnn_is_causal_and_decays_in_the_tail(claims):
+    def measure(ex):
+        cell, width, layers, in_dim, length, seed = ex
+        cfg = RNNConfig(in_dim=in_dim, width=width, layers=layers, cell=cell)
+        _, p = _measure("rnn", cfg, length, derive_seed(claims.session.base_seed, "L11-R2", seed))
+        return {"future": p.future, "reach": p.past / (length - 1), "decay": p.decay, "flatness": p.flatness}
+
+    decide_property(
+        claims, "L11-rnn-stacked", title="a stacked RNN is causal, reaches the whole past and decays: a moving average",
+        source="lecture: why Transformers are hard to train (a)", examples=rnns(st.integers(2, 3)), measure=measure,
+        parts=[("no influence from the future", "future", 0.5, "below"),
+               ("reaches the whole past", "reach", 0.99, "above"),
+               ("decays overall (log-linear slope)", "decay", 0.0, "below")],
+        negations=[("a stacked RNN's influence is flat", "flatness", 0.25, "below")])
+
+
 def test_L11_tanh_rnn_decay_follows_the_recurrent_scale(claims):
     def measure(ex):
         g, width, seed = ex
         cfg = RNNConfig(in_dim=2, width=width, cell="tanh", recurrent_scale=g)
-        _, p = _measure("rnn", cfg, 12, derive_seed(claims.session.base_seed, "L11-g", seed))
-        theory = math.log(g / math.sqrt(3))
-        return {"decay - theory": p.decay - theory, "decay": p.decay}
+        model, p = _measure("rnn", cfg, 12, derive_seed(claims.session.base_seed, "L11-g", seed))
+        rho = torch.linalg.eigvals(model.rnn.weight_hh_l0.detach()).abs().max().item()  # = g x the default's
+        return {"decay - log rho": p.decay - math.log(rho), "decay - log(g/sqrt 3)": p.decay - math.log(g / 3**0.5),
+                "decay": p.decay}
 
     decide_property(
-        claims, "L11-rnn-rate", title="a tanh RNN's decay rate is log(g / sqrt 3) as linearisation says",
+        claims, "L11-rnn-rate", title="a tanh RNN decays at most at log rho(W_hh), which scales as log g",
         source="lecture: why Transformers are hard to train (a)",
         examples=st.tuples(st.floats(0.3, 1.4), st.sampled_from([32, 64]), st.integers(0, 2**32)), measure=measure,
-        parts=[("decay above log(g/sqrt 3) - 0.3", "decay - theory", -0.3, "above"),
-               ("decay below log(g/sqrt 3) + 0.15", "decay - theory", 0.15, "below")],
+        parts=[("decay at most log rho(W_hh) + 0.15 (linearisation, plus a finite-lag transient)", "decay - log rho",
+                0.15, "below"),
+               ("decay at least log rho(W_hh) - 0.35 (saturation steepens it only a little)", "decay - log rho",
+                -0.35, "above")],
         negations=[("a contracting tanh RNN's influence does not decay", "decay", 0.0, "above")])
 
 

@@ -3,4 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python3 -c "import trainability, torch" 2>/dev/null || bash scripts/setup.sh
+export HYPOTHESIS_PROFILE="${HYPOTHESIS_PROFILE:-ci}"  # derandomized, 50 examples per property
 python3 -m pytest claims/ -v --claims-report reports/claims-cpu.json "$@"

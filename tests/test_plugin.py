@@ -96,3 +96,14 @@ def test_each_xdist_worker_takes_its_own_gpu(monkeypatch):
 def test_markers_are_registered(pytester):
     result = pytester.runpytest("--markers")
     result.stdout.fnmatch_lines(["@pytest.mark.claim(id)*", "@pytest.mark.gpu*", "@pytest.mark.slow*"])
+
+
+def test_grid_rows_from_several_claims_make_one_table():
+    from trainability.plugin import format_grids
+
+    records = [{"extra": {"grid": "G", "row": "a", "cells": {"x": 0.5, "y": 0.25}}},
+               {"extra": {"grid": "G", "row": "b", "cells": {"x": 1.0, "y": 0.125}}}, {"extra": {}}]
+    (table,) = format_grids(records)
+    lines = table.splitlines()
+    assert lines[0] == "G" and lines[1].split() == ["x", "y"]
+    assert lines[2].split() == ["a", "0.5", "0.25"] and lines[3].split() == ["b", "1", "0.125"]

@@ -48,3 +48,33 @@ def test_relative_mse_is_loss_over_floor():
 def test_bad_task_sizes_are_rejected(field):
     with pytest.raises(ValueError, match=f"{field} must be a positive int"):
         LectureTask(**{field: 0})
+
+
+from trainability.tasks import SEQUENCE_KINDS, SequenceTask  # noqa: E402
+
+
+@pytest.mark.parametrize("kind", SEQUENCE_KINDS)
+def test_sequence_task_floor_is_the_best_constant_predictors_loss(kind):
+    task = SequenceTask(kind=kind, batch=20000)
+    _, target = task.sample(torch.Generator().manual_seed(1))
+    assert target.shape == (16, 20000, 2)
+    loss = task.loss(torch.zeros_like(target), target).item()  # every target has mean 0
+    assert loss == pytest.approx(task.floor, rel=0.03)  # 640k draws: sampling error well under 1%
+
+
+def test_sequence_targets_have_the_structure_they_claim():
+    task = SequenceTask(kind="n-gram", batch=2)
+    x, y = task.sample(torch.Generator().manual_seed(0))
+    u, v = x[..., :2], x[..., 2:]
+    assert torch.allclose(y[5], u[5] * v[4] + u[3]) and torch.equal(y[0], torch.zeros_like(y[0]))
+    bow = SequenceTask(kind="bag-of-words", batch=2)
+    x, y = bow.sample(torch.Generator().manual_seed(0))
+    assert torch.allclose(y[0], y[-1]) and torch.allclose(y[0], (x[..., :2] + x[..., 2:]).sum(0) / 32**0.5)
+
+
+@pytest.mark.parametrize("kwargs, match", [(dict(kind="trigram"), "valid: bag-of-words, n-gram, moving-average"),
+                                           (dict(lam=1.0), r"lam must be in \(0, 1\)"),
+                                           (dict(length=0), "length must be a positive int")])
+def test_bad_sequence_tasks_name_the_valid_choices(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        SequenceTask(**kwargs)

@@ -187,6 +187,9 @@ class Recorder:
         tr.section("trainability claims")
         tr.write_line(f"base seed {self.config.getoption('base_seed')}, scale {scale_of(self.config)}")
         tr.write_line(format_table(self.records))
+        for table in format_grids(self.records):
+            tr.write_line("")
+            tr.write_line(table)
         if self.config.getoption("claims_report"):
             tr.write_line(f"claims report: {self.config.getoption('claims_report')}")
 
@@ -223,6 +226,23 @@ def format_table(records: list[dict]) -> str:
     widths = [max(len(h), *(len(row[k]) for row in rows)) for k, h in enumerate(head)]
     line = lambda cells: "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()  # noqa: E731
     return "\n".join([line(head), line(["-" * w for w in widths]), *map(line, rows)])
+
+
+def format_grids(records: list[dict]) -> list[str]:
+    """Tables assembled from claims that each give one row: extra = {grid, row, cells}."""
+    grids: dict[str, dict[str, dict]] = {}
+    for r in records:
+        extra = r.get("extra") or {}
+        if "grid" in extra:
+            grids.setdefault(extra["grid"], {})[extra["row"]] = extra["cells"]
+    out = []
+    for title, rows in grids.items():
+        cols = list(next(iter(rows.values())))
+        width = max(len(c) for c in cols) + 2
+        lines = [title, "".ljust(16) + "".join(c.rjust(width) for c in cols)]
+        lines += [row.ljust(16) + "".join(_fmt(cells.get(c, "-")).rjust(width) for c in cols) for row, cells in rows.items()]
+        out.append("\n".join(lines))
+    return out
 
 
 def _fmt(v) -> str:

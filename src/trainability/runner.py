@@ -76,12 +76,14 @@ class Setting:
             raise ValueError(f"model.in_dim ({self.model.in_dim}) != task.in_dim ({self.task.in_dim})")
 
     def describe(self) -> str:
-        """Short human label: what differs from the lecture's defaults."""
-        base = Setting(model=self.model, task=self.task)
+        """Short human label: the lr and warm-up, and what else differs from the defaults."""
+        defaults = {f.name: f.default for f in dataclasses.fields(Setting)}
         parts = [f"lr={self.lr:g}", f"warmup={self.warmup}"]
         for f in ("init", "init_scale", "init_rule", "schedule", "eval_mode"):
-            if getattr(self, f) != getattr(base, f):
+            if getattr(self, f) != defaults[f]:
                 parts.append(f"{f}={getattr(self, f)}")
+        if self.model_name != defaults["model_name"]:
+            parts.insert(0, self.model_name)
         return ", ".join(parts)
 
 

@@ -149,12 +149,13 @@ def _combine(verdicts: list[str]) -> str:
 def decide(
     runner: Runner, *, claim_id: str, title: str, source: str, tier: str, settings: dict[str, Setting],
     pairs: list[Pair] = (), levels: list[tuple[str, float, str]] = (), design: Design, base_seed: int,
-    lecture: dict[str, float] | None = None,
+    lecture: dict[str, float] | None = None, extra: dict | None = None,
 ) -> Outcome:
     """Decide a claim made of paired comparisons (all must hold) and level checks.
 
     ``levels`` are (label, threshold, direction) on the setting's relative MSE (final / floor),
-    decided on the median with a distribution-free interval.
+    decided on the median with a distribution-free interval. ``extra`` goes into the record; with
+    a "grid" title and a "row" name, the row's cells are the settings' median relative MSEs.
     """
     for p in pairs:
         for label in (p.better, p.worse):
@@ -200,11 +201,14 @@ def decide(
     # refuted where the claim holds.
     negation = "refuted" if all(v == "refuted" for v in negations) else _combine(negations) if negations else None
     first = next(iter(by_label.values()))[0]
+    summaries = {label: _setting_summary(rs, lecture.get(label)) for label, rs in by_label.items()}
+    extra = dict(extra or {})
+    if "grid" in extra:  # a row of a table assembled across claims: median relative MSE per setting
+        extra["cells"] = {label: s["relative_median"] for label, s in summaries.items()}
     return Outcome(
         claim_id=claim_id, title=title, source=source, tier=tier, verdict=overall, negation_verdict=negation,
-        settings={label: _setting_summary(rs, lecture.get(label)) for label, rs in by_label.items()},
-        comparisons=comparisons, n_seeds=n, confidence=confidence, base_seed=base_seed,
-        seconds=time.perf_counter() - start, device=first.device, torch_version=first.torch_version,
+        settings=summaries, comparisons=comparisons, n_seeds=n, confidence=confidence, base_seed=base_seed,
+        seconds=time.perf_counter() - start, device=first.device, torch_version=first.torch_version, extra=extra,
     )
 
 
