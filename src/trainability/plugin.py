@@ -238,7 +238,7 @@ def format_grids(records: list[dict]) -> list[str]:
     out = []
     for title, rows in grids.items():
         cols = list(next(iter(rows.values())))
-        width = max(len(c) for c in cols) + 2
+        width = 2 + max(len(c) for c in [*cols, *(_fmt(v) for cells in rows.values() for v in cells.values())])
         lines = [title, "".ljust(16) + "".join(c.rjust(width) for c in cols)]
         lines += [row.ljust(16) + "".join(_fmt(cells.get(c, "-")).rjust(width) for c in cols) for row, cells in rows.items()]
         out.append("\n".join(lines))
