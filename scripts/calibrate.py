@@ -19,7 +19,6 @@ choice is made on behaviour alone, before and without looking at any claim's ver
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import time
 
 import numpy as np

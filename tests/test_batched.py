@@ -11,7 +11,6 @@ schedule changes losses at the 1e-2 level from the first step on.
 import dataclasses
 
 import pytest
-import torch
 from hypothesis import given, strategies as st
 
 from helpers import TINY, TINY_MODEL
@@ -20,12 +19,7 @@ from trainability.runner import run
 from trainability.tasks import LectureTask
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def _assert_same(plain, member):

@@ -2,18 +2,12 @@ import dataclasses
 import math
 
 import pytest
-import torch
 
 from helpers import TINY
 from trainability.runner import Runner, Setting, escape_step, run
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def test_same_seed_gives_the_identical_curve_on_cpu():
