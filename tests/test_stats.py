@@ -132,6 +132,17 @@ def test_bad_designs_are_rejected(kwargs, match):
         Design(**kwargs)
 
 
+def test_pairs_can_compare_steps_to_escape_instead_of_final_loss():
+    out = decide(FakeRunner(lambda s, rng: 0.5 if s is A else 5.0), claim_id="T", title="t", source="test",
+                 tier="test", settings={"A": A, "B": B}, pairs=[Pair("A", "B", 0.8)], design=Design(start=8, cap=8),
+                 base_seed=0, metric="escape")
+    # FakeRunner: final < 3 escapes at step 1, else never (censored at steps = 12): ratio 1/12
+    assert out.comparisons[0]["effect"] == pytest.approx(1 / 12) and "(escape steps)" in out.comparisons[0]["statement"]
+    with pytest.raises(ValueError, match="valid metrics: final, escape"):
+        decide(FakeRunner(lambda s, rng: 1.0), claim_id="T", title="t", source="test", tier="test",
+               settings={"A": A}, design=Design(), base_seed=0, metric="loss")
+
+
 def test_design_looks_split_alpha():
     d = Design(start=8, step=4, cap=16)
     assert d.sizes == [8, 12, 16] and d.confidence == pytest.approx(1 - 0.05 / 3)

@@ -25,6 +25,9 @@ from . import stats
 from .runner import Runner, RunResult, Setting, derive_seed
 
 
+METRICS = ("final", "escape")
+
+
 class ClaimRefuted(AssertionError):
     """The seeds refute the claim."""
 
@@ -149,14 +152,18 @@ def _combine(verdicts: list[str]) -> str:
 def decide(
     runner: Runner, *, claim_id: str, title: str, source: str, tier: str, settings: dict[str, Setting],
     pairs: list[Pair] = (), levels: list[tuple[str, float, str]] = (), design: Design, base_seed: int,
-    lecture: dict[str, float] | None = None, extra: dict | None = None,
+    lecture: dict[str, float] | None = None, extra: dict | None = None, metric: str = "final",
 ) -> Outcome:
     """Decide a claim made of paired comparisons (all must hold) and level checks.
 
     ``levels`` are (label, threshold, direction) on the setting's relative MSE (final / floor),
-    decided on the median with a distribution-free interval. ``extra`` goes into the record; with
+    decided on the median with a distribution-free interval. ``metric`` is what the pairs compare:
+    "final" (the test loss) or "escape" (steps until the running training loss is below the
+    setting's escape_level, censored at the run length). ``extra`` goes into the record; with
     a "grid" title and a "row" name, the row's cells are the settings' median relative MSEs.
     """
+    if metric not in METRICS:
+        raise ValueError(f"unknown metric {metric!r}; valid metrics: {', '.join(METRICS)}")
     for p in pairs:
         for label in (p.better, p.worse):
             if label not in settings:
@@ -171,19 +178,22 @@ def decide(
         done = runner.results(jobs, label=claim_id)
         by_label = {label: done[i * n:(i + 1) * n] for i, label in enumerate(settings)}
         finals = {label: np.array([r.final for r in rs]) for label, rs in by_label.items()}
+        values = finals if metric == "final" else {label: np.array([r.escape for r in rs], float)
+                                                   for label, rs in by_label.items()}
         comparisons, negations = [], []
         for k, p in enumerate(pairs):
-            ci = stats.ratio_effect(finals[p.better], finals[p.worse], confidence,
+            ci = stats.ratio_effect(values[p.better], values[p.worse], confidence,
                                     seed=derive_seed(base_seed, claim_id, "flips", k, n))
-            boot = stats.ratio_bootstrap(finals[p.better], finals[p.worse], confidence,
+            boot = stats.ratio_bootstrap(values[p.better], values[p.worse], confidence,
                                          seed=derive_seed(base_seed, claim_id, "bootstrap", k, n))
             v = stats.verdict(ci, p.threshold, "below")
             neg = stats.verdict(_invert(ci), p.threshold, "below")
             negations.append(neg)
-            comparisons.append(dict(statement=f"{p.better} < {p.threshold:g} x {p.worse}", effect=ci.estimate,
+            unit = "" if metric == "final" else f" ({metric} steps)"
+            comparisons.append(dict(statement=f"{p.better} < {p.threshold:g} x {p.worse}{unit}", effect=ci.estimate,
                                     low=ci.low, high=ci.high, threshold=p.threshold, direction="below", verdict=v,
                                     negation=f"{p.worse} < {p.threshold:g} x {p.better}", negation_verdict=neg,
-                                    p_better=stats.prob_better(finals[p.better], finals[p.worse]),
+                                    p_better=stats.prob_better(values[p.better], values[p.worse]),
                                     bootstrap_low=boot.low, bootstrap_high=boot.high))
         for label, threshold, direction in levels:
             floor = settings[label].task.floor
