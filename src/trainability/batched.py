@@ -15,7 +15,10 @@ On CUDA the plain path's dropout is a fused Philox kernel that cannot be replaye
 draw their own masks, statistically equivalent but not the same.
 
 Settings can share a batch when they differ only in numbers (lr, warm-up, schedule, init);
-``batch_key`` says which.
+``batch_key`` says which. Only the lecture's Transformer (either layout, with or without a
+positional encoding) is batched; the CNN and RNN factories run on the plain path (Runner.chunks
+routes them there): their cuDNN-style fused kernels (nn.RNN/LSTM/GRU) and Conv1d have no
+per-member weight batching here yet.
 """
 
 from __future__ import annotations
