@@ -77,7 +77,7 @@ import math
 import torch
 from hypothesis import strategies as st
 
-from trainability.influence import attention_entropy, influence, profile
+from trainability.influence import attention_entropy, by_lag, influence, profile
 from trainability.inits import apply_init
 from trainability.models import CNNConfig, RNNConfig, TransformerConfig, build_model
 from trainability.properties import decide_property
@@ -89,8 +89,8 @@ INPUTS = 32  # random input sequences per influence profile
 def _measure(name, cfg, length, seed):
     model = build_model(name, cfg, seed=seed)
     model.train()  # dropout is 0 in every config here; train mode avoids the inference fast path
-    p = profile(influence(model, length, 2 * cfg.in_dim, INPUTS, seed))
-    return model, p
+    inf = influence(model, length, 2 * cfg.in_dim, INPUTS, seed)
+    return model, inf, profile(inf)
 
 
 def _families(p, family):
@@ -107,7 +107,7 @@ def test_L11_transformer_without_pe_is_a_bag_of_words(claims):
     def measure(ex):
         (d, h), layers, in_dim, length, seed = ex
         cfg = TransformerConfig(in_dim=in_dim, d_model=d, n_heads=h, n_layers=layers, ffn=2 * d, dropout=0.0)
-        model, p = _measure("lecture_transformer", cfg, length, derive_seed(claims.session.base_seed, "L11-T", seed))
+        model, _, p = _measure("lecture_transformer", cfg, length, derive_seed(claims.session.base_seed, "L11-T", seed))
         x = torch.randn(length, 4, 2 * in_dim, generator=torch.Generator().manual_seed(seed))
         perm = torch.cat([torch.tensor([0]), 1 + torch.randperm(length - 1, generator=torch.Generator().manual_seed(seed))])
         with torch.no_grad():  # position 0 stays, the others are shuffled: y_0 must not change
@@ -133,7 +133,7 @@ def test_L11_transformer_with_pe_stays_nearly_flat(claims):
         (d, h), layers, in_dim, length, seed = ex
         cfg = TransformerConfig(in_dim=in_dim, d_model=d, n_heads=h, n_layers=layers, ffn=2 * d, dropout=0.0,
                                 pos_encoding="sinusoidal")
-        _, p = _measure("lecture_transformer", cfg, length, derive_seed(claims.session.base_seed, "L11-PE", seed))
+        _, _, p = _measure("lecture_transformer", cfg, length, derive_seed(claims.session.base_seed, "L11-PE", seed))
         return {"flatness": p.flatness, "reach": min(p.past, p.future) / (length - 1)}
 
     decide_property(
@@ -155,14 +155,17 @@ def test_L11_cnn_is_an_ngram(claims):
         cfg = CNNConfig(in_dim=in_dim, width=width, depth=depth, kernel=kernel, causal=causal)
         past, future = cfg.reach
         length = past + future + 4  # room beyond the receptive field on the reaching side(s)
-        _, p = _measure("cnn", cfg, length, derive_seed(claims.session.base_seed, "L11-C", seed))
+        _, inf, p = _measure("cnn", cfg, length, derive_seed(claims.session.base_seed, "L11-C", seed))
+        lags = by_lag(inf)
         return {"support error": abs(p.past - past) + abs(p.future - future),
+                "zero lags inside": sum(lags[lag] == 0 for lag in range(-future, past + 1)),
                 "beyond": max(p.past - past, p.future - future), **_families(p, "n-gram")}
 
     decide_property(
         claims, "L11-cnn", title="a CNN's influence is exactly its receptive field: an n-gram",
         source="lecture: why Transformers are hard to train (a)", examples=cnns, measure=measure,
         parts=[("support = receptive field (L(k-1) causal, L(k-1)/2 centred)", "support error", 0.5, "below"),
+               ("nonzero at every lag inside the receptive field", "zero lags inside", 0.5, "below"),
                ("classified n-gram", "own family", 0.5, "above")],
         negations=[("a CNN reaches beyond its receptive field", "beyond", 0.5, "above")])
 
@@ -177,7 +180,7 @@ def test_L11_rnn_is_a_moving_average(claims):
     def measure(ex):
         cell, width, layers, in_dim, length, seed = ex
         cfg = RNNConfig(in_dim=in_dim, width=width, layers=layers, cell=cell)
-        _, p = _measure("rnn", cfg, length, derive_seed(claims.session.base_seed, "L11-R", seed))
+        _, _, p = _measure("rnn", cfg, length, derive_seed(claims.session.base_seed, "L11-R", seed))
         return {"future": p.future, "r2": p.r2, "decay": p.decay, "flatness": p.flatness,
                 **_families(p, "moving-average")}
 
@@ -195,7 +198,7 @@ def test_L11_stacked_rnn_is_causal_and_decays_in_the_tail(claims):
     def measure(ex):
         cell, width, layers, in_dim, length, seed = ex
         cfg = RNNConfig(in_dim=in_dim, width=width, layers=layers, cell=cell)
-        _, p = _measure("rnn", cfg, length, derive_seed(claims.session.base_seed, "L11-R2", seed))
+        _, _, p = _measure("rnn", cfg, length, derive_seed(claims.session.base_seed, "L11-R2", seed))
         return {"future": p.future, "reach": p.past / (length - 1), "decay": p.decay, "flatness": p.flatness}
 
     decide_property(
@@ -211,7 +214,7 @@ def test_L11_tanh_rnn_decay_follows_the_recurrent_scale(claims):
     def measure(ex):
         g, width, seed = ex
         cfg = RNNConfig(in_dim=2, width=width, cell="tanh", recurrent_scale=g)
-        model, p = _measure("rnn", cfg, 12, derive_seed(claims.session.base_seed, "L11-g", seed))
+        model, _, p = _measure("rnn", cfg, 12, derive_seed(claims.session.base_seed, "L11-g", seed))
         rho = torch.linalg.eigvals(model.rnn.weight_hh_l0.detach()).abs().max().item()  # = g x the default's
         return {"decay - log rho": p.decay - math.log(rho), "decay - log(g/sqrt 3)": p.decay - math.log(g / 3**0.5),
                 "decay": p.decay}
