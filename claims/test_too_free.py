@@ -31,8 +31,7 @@ against the GRU's 23 / 24; final relative MSE 0.019 / 0.015 and 0.007 / 0.004.
 import pytest
 
 from trainability.models import CNNConfig, RNNConfig, TransformerConfig
-from trainability.runner import Setting
-from trainability.tasks import SequenceTask
+from trainability.tiers import sequence_setting
 from trainability.verdicts import Design, Pair
 
 FAMILIES = {
@@ -45,11 +44,8 @@ MATCHING = {"n-gram": "cnn", "moving-average": "rnn"}
 DESIGN = Design(start=6, step=6, cap=24)
 
 
-def setting(family: str, kind: str) -> Setting:
-    name, cfg = FAMILIES[family]
-    task = SequenceTask(kind=kind)
-    return Setting(model=cfg, task=task, model_name=name, lr=3e-3, steps=600, eval_batches=50,
-                   escape_level=0.5 * task.floor, escape_window=20)
+def setting(family: str, kind: str):
+    return sequence_setting(*FAMILIES[family], kind, steps=600, reach=0.5)
 
 
 @pytest.mark.claim("L12")

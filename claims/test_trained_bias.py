@@ -38,8 +38,7 @@ Measured (CPU, base seed 0, 12 paired seeds per row; median relative MSE):
 import pytest
 
 from trainability.models import CNNConfig, RNNConfig, TransformerConfig
-from trainability.runner import Setting
-from trainability.tasks import SequenceTask
+from trainability.tiers import sequence_setting
 from trainability.verdicts import Design, Pair
 
 FAMILIES = {
@@ -60,11 +59,8 @@ EXPECTED = {
 }
 
 
-def setting(family: str, kind: str) -> Setting:
-    name, cfg = FAMILIES[family]
-    task = SequenceTask(kind=kind)
-    return Setting(model=cfg, task=task, model_name=name, lr=3e-3, steps=300, eval_batches=50,
-                   escape_level=0.85 * task.floor, escape_window=20)
+def setting(family: str, kind: str):
+    return sequence_setting(*FAMILIES[family], kind, steps=300, reach=0.85)
 
 
 @pytest.mark.claim("L11-trained")

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from .models import TransformerConfig
 from .runner import Setting
 from .schedules import warmup_steps
-from .tasks import LectureTask
+from .tasks import LectureTask, SequenceTask
 from .verdicts import Design
 
 SCALES = ("cpu", "lecture")
@@ -74,6 +74,15 @@ CPU = Tier(
 )
 
 TIERS: dict[str, Tier] = {"cpu": CPU, "lecture": LECTURE}
+
+
+def sequence_setting(model_name: str, cfg, kind: str, *, steps: int, reach: float, lr: float = 3e-3,
+                     eval_batches: int = 50) -> Setting:
+    """A run on a SequenceTask (the L11 / L12 experiments): one optimiser for every family; the
+    "escape" step is when the running training loss (window 20) first falls below reach x floor."""
+    task = SequenceTask(kind=kind)
+    return Setting(model=cfg, task=task, model_name=model_name, lr=lr, steps=steps, eval_batches=eval_batches,
+                   escape_level=reach * task.floor, escape_window=20)
 
 
 def get_tier(name: str) -> Tier:
