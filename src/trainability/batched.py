@@ -30,9 +30,8 @@ import torch
 import torch.nn.functional as F
 
 from . import schedules
-from .inits import apply_init
-from .models import build_model, sinusoidal
-from .runner import RunResult, Setting, _generator, derive_seed, escape_step
+from .models import sinusoidal
+from .runner import RunResult, Setting, _generator, derive_seed, escape_step, init_model
 
 BETAS, EPS = (0.9, 0.999), 1e-8  # Adam's defaults, as the lecture
 
@@ -58,14 +57,8 @@ class Members:
                 raise ValueError(f"seed must be a non-negative int, got {seed!r}")
         self.jobs, self.dev = jobs, torch.device(device)
         self.setting = jobs[0][0]
-        models = []
-        for s, seed in jobs:  # the plain path's init, member by member
-            m = build_model(s.model_name, s.model, seed=derive_seed(seed, "init"))
-            apply_init(m, s.init, s.init_scale, s.init_rule,
-                       generator=_generator(derive_seed(seed, "reinit"), torch.device("cpu")))
-            models.append(dict(m.named_parameters()))
-        self.names = list(models[0])
-        self.params = {n: torch.stack([m[n].detach() for m in models]).to(self.dev).requires_grad_() for n in self.names}
+        models = [dict(init_model(s, seed).named_parameters()) for s, seed in jobs]  # the plain path's init
+        self.params = {n: torch.stack([m[n].detach() for m in models]).to(self.dev).requires_grad_() for n in models[0]}
         self.m = {n: torch.zeros_like(p) for n, p in self.params.items()}
         self.v = {n: torch.zeros_like(p) for n, p in self.params.items()}
         self.lr_at = [schedules.make(s.schedule, s.lr, s.warmup, s.steps) for s, _ in jobs]

@@ -24,9 +24,6 @@ from scipy import stats as sps
 from torch import nn
 from torch.func import functional_call, jacrev
 
-FAMILIES = ("bag-of-words", "n-gram", "moving-average")
-
-
 def influence(model: nn.Module, length: int, in_width: int, inputs: int, seed: int) -> np.ndarray:
     """(T, T) mean Jacobian-block norm [t, s] over ``inputs`` N(0, 1) sequences of ``length``."""
     params = {k: v.detach() for k, v in model.named_parameters()}

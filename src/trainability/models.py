@@ -19,7 +19,6 @@ runs over the 10 positions of each sample. Both are the same module; only the vi
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from dataclasses import dataclass
 from typing import Callable
@@ -219,7 +218,3 @@ def build_model(name: str, cfg=None, *, seed: int | None = None) -> nn.Module:
 def n_params(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
 
-
-def replace(cfg, **changes):
-    """``dataclasses.replace`` re-exported: variants are replacements, never subclasses."""
-    return dataclasses.replace(cfg, **changes)

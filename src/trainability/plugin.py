@@ -97,7 +97,8 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 
 
 class ClaimSession:
-    """Per-process state: the tier, a runner (and its in-memory cache of runs), the design."""
+    """Per-process state: the tier, the base seed, a seed cap (--seeds) and a runner with its
+    in-memory cache and run store."""
 
     def __init__(self, config: pytest.Config):
         self.tier = get_tier(scale_of(config))

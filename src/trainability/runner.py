@@ -137,16 +137,21 @@ def _generator(seed: int, device: torch.device) -> torch.Generator:
     return torch.Generator(device=device).manual_seed(seed)
 
 
+def init_model(setting: Setting, seed: int) -> torch.nn.Module:
+    """The run's model at step 0, on the CPU: construction seeded from (seed, "init"), then the
+    setting's init scheme from (seed, "reinit"). The batched path builds its members with this too."""
+    model = build_model(setting.model_name, setting.model, seed=derive_seed(seed, "init"))
+    return apply_init(model, setting.init, setting.init_scale, setting.init_rule,
+                      generator=_generator(derive_seed(seed, "reinit"), torch.device("cpu")))
+
+
 def run(setting: Setting, seed: int, device: str = "cpu", progress_every: int = 0) -> RunResult:
     """Train one model as the lecture does and evaluate it; NaN/Inf marks the run diverged."""
     if not isinstance(seed, int) or seed < 0:
         raise ValueError(f"seed must be a non-negative int, got {seed!r}")
     dev = torch.device(device)
     start = time.perf_counter()
-    model = build_model(setting.model_name, setting.model, seed=derive_seed(seed, "init"))
-    apply_init(model, setting.init, setting.init_scale, setting.init_rule,
-               generator=_generator(derive_seed(seed, "reinit"), torch.device("cpu")))
-    model.to(dev)
+    model = init_model(setting, seed).to(dev)
     opt = adam(model.parameters(), setting.lr)
     lr_at = schedules.make(setting.schedule, setting.lr, setting.warmup, setting.steps)  # acts once per step
     data, test = _generator(derive_seed(seed, "data"), dev), _generator(derive_seed(seed, "test"), dev)
@@ -278,17 +283,13 @@ class Runner:
         at least one chunk per worker and at most ``batch`` members per chunk."""
         from .batched import batch_key
 
-        if not self.batch:
-            return [([job], self.device, False) for job in todo]
-        groups: dict[tuple, list] = {}
+        out, groups = [], {}
         for job in todo:
-            key = batch_key(job[0]) if job[0].model_name == "lecture_transformer" else ("plain", job)
-            groups.setdefault(key, []).append(job)
-        out = []
-        for key, jobs in groups.items():
-            if key[0] == "plain":
-                out += [([job], self.device, False) for job in jobs]
-                continue
+            if self.engine(job[0]) == "plain":
+                out.append(([job], self.device, False))
+            else:
+                groups.setdefault(batch_key(job[0]), []).append(job)
+        for jobs in groups.values():
             n = max(math.ceil(len(jobs) / self.batch), min(self.workers, len(jobs)))
             size = math.ceil(len(jobs) / n)
             out += [(jobs[i:i + size], self.device, True) for i in range(0, len(jobs), size)]
@@ -318,6 +319,3 @@ class Runner:
 def available_cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
-
-def replace(setting: Setting, **changes) -> Setting:
-    return dataclasses.replace(setting, **changes)

@@ -13,9 +13,6 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats as sps
 
-VERDICTS = ("holds", "refuted", "inconclusive")
-
-
 @dataclass(frozen=True)
 class Interval:
     estimate: float

@@ -209,7 +209,7 @@ def decide(
             break
     # The negation of a conjunction is checked part by part: each reversed sub-claim must be
     # refuted where the claim holds.
-    negation = "refuted" if all(v == "refuted" for v in negations) else _combine(negations) if negations else None
+    negation = None if not negations else "refuted" if all(v == "refuted" for v in negations) else _combine(negations)
     first = next(iter(by_label.values()))[0]
     summaries = {label: _setting_summary(rs, lecture.get(label)) for label, rs in by_label.items()}
     extra = dict(extra or {})
