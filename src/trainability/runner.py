@@ -12,6 +12,7 @@ init scheme is the same), the same data and the same dropout stream.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import ctypes
 import dataclasses
 import hashlib
 import logging
@@ -217,8 +218,27 @@ def evaluate(model: torch.nn.Module, setting: Setting, generator: torch.Generato
 # ---------------------------------------------------------------------------- many runs
 
 
+def keep_freed_memory() -> bool:
+    """Ask glibc's malloc to keep freed memory for reuse instead of handing it back to the OS.
+
+    A training step frees and reallocates the same activation-sized buffers (MBs each) every
+    step. By default glibc serves those with fresh mmaps, or trims the heap, so each step
+    faults its pages in again; on this project's VMs page faults are expensive, and that cost
+    was 20-25% of a batched CPU-tier step (benchmarks/NOTES.md). Numerics are untouched.
+    Returns False (and changes nothing) where the C library is not glibc.
+    """
+    try:
+        libc = ctypes.CDLL(None)
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):
+        return False
+    M_TRIM_THRESHOLD, M_TOP_PAD, M_MMAP_THRESHOLD = -1, -2, -3
+    return all((mallopt(M_MMAP_THRESHOLD, 32 << 20), mallopt(M_TRIM_THRESHOLD, 1 << 30), mallopt(M_TOP_PAD, 64 << 20)))
+
+
 def _worker_init(threads: int) -> None:
     torch.set_num_threads(threads)
+    keep_freed_memory()
 
 
 def _run_chunk(chunk) -> list[RunResult]:
@@ -299,6 +319,7 @@ class Runner:
         chunks = self.chunks(todo)
         if self.workers == 1 or len(chunks) <= 1:
             torch.set_num_threads(self.threads)
+            keep_freed_memory()
             for chunk in chunks:
                 yield from _run_chunk(chunk)
             return
