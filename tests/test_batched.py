@@ -2,8 +2,8 @@
 
 Tolerance: rtol 1e-4 on every training loss and the test loss, over runs of at most 12 steps.
 The batched path draws the same data and dropout masks and applies the same update rule; it
-differs only in float association (batched matmuls, LayerNorm's affine applied outside, a
-hand-written Adam), about 1e-7 relative per operation in float32. A few steps of training
+differs only in float association (batched matmuls, LayerNorm's affine applied outside),
+about 1e-7 relative per operation in float32. A few steps of training
 amplify that by orders of magnitude at most, still far below 1e-4; a wrong mask, init, lr or
 schedule changes losses at the 1e-2 level from the first step on.
 """

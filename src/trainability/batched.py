@@ -6,13 +6,12 @@ stream, test stream, learning rate, warm-up and schedule. Nothing is shared but 
 each linear layer is one batched matmul over the K members.
 
 Equivalence with runner.run (tests/test_batched.py): on the CPU a member draws the same data and
-the same dropout masks as the plain run with its seed, because F.dropout on the CPU multiplies
-by ``empty_like(x).bernoulli_(1 - p) / (1 - p)`` drawn from the (forked, seeded) global
-generator, and a member replays exactly those draws, in the same order and shapes, from a
-torch.Generator seeded alike. The arithmetic differs only in float association (batched matmuls,
-a hand-written Adam), so curves agree to float tolerance until training chaos amplifies it.
-On CUDA the plain path's dropout is a fused Philox kernel that cannot be replayed: there members
-draw their own masks, statistically equivalent but not the same.
+the same dropout masks as the plain run with its seed: both draw their masks from a
+masks.MaskStream seeded with derive_seed(seed, "dropout"), in the same order and shapes (see
+masks.py for why not PyTorch's generator), and Adam is the plain path's fused kernel, called
+per member. The arithmetic differs only in float association (batched matmuls, LayerNorm's
+affine applied outside), so curves agree to float tolerance until training chaos amplifies it. On CUDA the plain path keeps PyTorch's fused dropout; there members draw their own
+masks from per-member CUDA generators, statistically equivalent but not the same.
 
 Settings can share a batch when they differ only in numbers (lr, warm-up, schedule, init);
 ``batch_key`` says which. Only the lecture's Transformer (either layout, with or without a
@@ -29,7 +28,8 @@ import time
 import torch
 import torch.nn.functional as F
 
-from . import schedules
+from . import masks, schedules
+from .masks import MaskStream
 from .models import sinusoidal
 from .runner import RunResult, Setting, _generator, derive_seed, escape_step, init_model
 
@@ -61,12 +61,16 @@ class Members:
         self.params = {n: torch.stack([m[n].detach() for m in models]).to(self.dev).requires_grad_() for n in models[0]}
         self.m = {n: torch.zeros_like(p) for n, p in self.params.items()}
         self.v = {n: torch.zeros_like(p) for n, p in self.params.items()}
+        # Per-member views of the stacked state, as the fused kernel takes lists of tensors.
+        self._p, self._m, self._v = ([list(t) for t in zip(*(x.detach().unbind(0) for x in d.values()))]
+                                     for d in (self.params, self.m, self.v))
+        self.steps = [torch.zeros((), dtype=torch.float32, device=self.dev) for _ in jobs]  # Adam's step count
         self.lr_at = [schedules.make(s.schedule, s.lr, s.warmup, s.steps) for s, _ in jobs]
         self.data = [_generator(derive_seed(seed, "data"), self.dev) for _, seed in jobs]
         self.test = [_generator(derive_seed(seed, "test"), self.dev) for _, seed in jobs]
-        # The plain run seeds the global RNG with derive_seed(seed, "dropout"); the CPU generator
-        # seeded alike replays its stream.
-        self.drop = [_generator(derive_seed(seed, "dropout"), self.dev) for _, seed in jobs]
+        # On the CPU the plain run's masks come from this stream too (masks.install).
+        self.drop = [MaskStream(derive_seed(seed, "dropout")) if self.dev.type == "cpu"
+                     else _generator(derive_seed(seed, "dropout"), self.dev) for _, seed in jobs]
 
     @property
     def k(self) -> int:
@@ -77,18 +81,19 @@ class Members:
         xs, ts = zip(*(self.setting.task.sample(g, self.dev) for g in generators))
         return torch.stack(xs), torch.stack(ts)
 
-    def adam_step(self, step: int, lrs: torch.Tensor) -> None:
-        """torch.optim.Adam's update with a per-member lr (K,); lr 0 freezes a member."""
+    def adam_step(self, lrs: list[float | None]) -> None:
+        """torch.optim.Adam(fused=True)'s update (the plain path's optimizer), one fused call per
+        member with its own lr; lr None skips a member (diverged: its state no longer matters)."""
         b1, b2 = BETAS
-        bc1, bc2 = 1 - b1 ** (step + 1), 1 - b2 ** (step + 1)
         with torch.no_grad():
-            for n, p in self.params.items():
-                g = p.grad
-                self.m[n].mul_(b1).add_(g, alpha=1 - b1)
-                self.v[n].mul_(b2).addcmul_(g, g, value=1 - b2)
-                update = self.v[n].sqrt().div_(math.sqrt(bc2)).add_(EPS)  # the one temporary
-                torch.div(self.m[n], update, out=update)
-                p.sub_(update.mul_((lrs / bc1).view(-1, *[1] * (p.dim() - 1))))
+            grads = zip(*(p.grad.unbind(0) for p in self.params.values()))  # member-major views
+            for lr, step, p, g, m, v in zip(lrs, self.steps, self._p, grads, self._m, self._v):
+                if lr is None:
+                    continue
+                step.add_(1)
+                torch._fused_adam_(p, list(g), m, v, [], [step] * len(p), amsgrad=False, lr=lr, beta1=b1, beta2=b2,
+                                   weight_decay=0.0, eps=EPS, maximize=False)
+            for p in self.params.values():
                 p.grad = None
 
 
@@ -101,22 +106,25 @@ def _linear(x: torch.Tensor, w: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
 def _layer_norm(x: torch.Tensor, w: torch.Tensor, b: torch.Tensor, eps: float = 1e-5) -> torch.Tensor:
     """Per-member affine LayerNorm over the last axis; x (K, S, B, D), w and b (K, D)."""
     shape = (x.shape[0],) + (1,) * (x.dim() - 2) + (x.shape[-1],)
-    return F.layer_norm(x, x.shape[-1:], eps=eps) * w.view(shape) + b.view(shape)
+    return torch.addcmul(b.view(shape), F.layer_norm(x, x.shape[-1:], eps=eps), w.view(shape))
 
 
 class Dropout:
-    """Per-member dropout masks drawn from each member's generator, in the plain path's order."""
+    """Per-member dropout masks, member k's from its own stream (CPU: a MaskStream, in the plain
+    path's order; CUDA: a torch.Generator)."""
 
-    def __init__(self, generators: list[torch.Generator] | None, p: float):
-        self.generators, self.p = generators, p
+    def __init__(self, streams: list | None, p: float):
+        self.streams, self.p = streams, p
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
-        # x (K, ...): member k's mask has x[k]'s shape, as F.dropout's empty_like(input) has.
-        if self.generators is None or self.p == 0.0:
+        # x (K, ...): member k's mask has x[k]'s shape
+        if self.streams is None or self.p == 0.0:
             return x
+        if x.device.type == "cpu":
+            return masks.dropout(x, self.streams, self.p)
         keep = 1 - self.p
         noise = torch.empty_like(x, memory_format=torch.contiguous_format)
-        for member, g in zip(noise, self.generators):  # member k's draws, in place: no stacking copy
+        for member, g in zip(noise, self.streams):  # member k's draws, in place: no stacking copy
             member.bernoulli_(keep, generator=g)
         return x * noise.div_(keep)
 
@@ -138,12 +146,11 @@ def forward(P: dict[str, torch.Tensor], x: torch.Tensor, setting: Setting, drop:
         # rounding) do not depend on its batch-mates; at K = 1 a permuted view's strides differ.
         q, k, v = (t.reshape(K, S, B, H, D // H).permute(0, 2, 3, 1, 4).contiguous()
                    for t in qkv.chunk(3, -1))  # (K, B, H, S, hd)
-        scale = (1 / math.sqrt(D // H)) ** 0.5  # SDPA's math path scales q and k by sqrt(scale) each
-        attn = torch.softmax((q * scale) @ (k * scale).transpose(-2, -1), -1)  # (K, B, H, S, S)
+        attn = torch.softmax((q * (1 / math.sqrt(D // H))) @ k.transpose(-2, -1), -1)  # (K, B, H, S, S), as masks.StreamAttention
         a = (drop(attn) @ v).permute(0, 3, 1, 2, 4).contiguous().reshape(K, S, B, D)  # (K, S, B, D)
         a = _linear(a, P[pre + "self_attn.out_proj.weight"], P[pre + "self_attn.out_proj.bias"])
         h = _layer_norm(h + drop(a), P[pre + "norm1.weight"], P[pre + "norm1.bias"])
-        f = drop(torch.relu_(_linear(h, P[pre + "linear1.weight"], P[pre + "linear1.bias"])))  # (K, S, B, F)
+        f = drop(torch.relu(_linear(h, P[pre + "linear1.weight"], P[pre + "linear1.bias"])))  # (K, S, B, F)
         f = _linear(f, P[pre + "linear2.weight"], P[pre + "linear2.bias"])
         h = _layer_norm(h + drop(f), P[pre + "norm2.weight"], P[pre + "norm2.bias"])
     y = _linear(h, P["out_fc.weight"], P["out_fc.bias"])  # (K, S, B, I)
@@ -170,8 +177,7 @@ def run_batch(jobs: list[tuple[Setting, int]], device: str = "cpu") -> list[RunR
                 diverged[i] = step
         alive = torch.tensor([d is None for d in diverged], device=mb.dev)
         torch.where(alive, per_member, torch.zeros_like(per_member)).sum().backward()
-        lrs = torch.tensor([mb.lr_at[i](step) if diverged[i] is None else 0.0 for i in range(K)], device=mb.dev)
-        mb.adam_step(step, lrs)
+        mb.adam_step([mb.lr_at[i](step) if diverged[i] is None else None for i in range(K)])
         for i, value in enumerate(values):
             if diverged[i] is None:
                 losses[i].append(value)

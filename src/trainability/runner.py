@@ -3,7 +3,8 @@
 A run is (Setting, seed) -> RunResult. Every source of randomness is seeded from the run's seed:
     init     the model's construction and any re-initialisation
     data     the training batches (fresh every step, as in the lecture)
-    dropout  PyTorch's global RNG, forked and seeded for the duration of the run
+    dropout  the lecture's Transformer on the CPU: a masks.MaskStream, shared with the batched
+             path; otherwise PyTorch's global RNG, forked and seeded for the duration of the run
     test     the evaluation batches
 Paired comparisons use the same seed for both settings, so they see the same init (where the
 init scheme is the same), the same data and the same dropout stream.
@@ -26,7 +27,8 @@ import torch
 
 from .inits import apply_init, check_init
 from .models import MODELS, TransformerConfig, build_model
-from . import schedules
+from . import masks, schedules
+from .masks import MaskStream
 from .schedules import SCHEDULES
 from .tasks import LectureTask
 
@@ -153,6 +155,8 @@ def run(setting: Setting, seed: int, device: str = "cpu", progress_every: int = 
     dev = torch.device(device)
     start = time.perf_counter()
     model = init_model(setting, seed).to(dev)
+    if setting.model_name == "lecture_transformer" and dev.type == "cpu":
+        masks.install(model, MaskStream(derive_seed(seed, "dropout")))  # see masks.py: why
     opt = adam(model.parameters(), setting.lr)
     lr_at = schedules.make(setting.schedule, setting.lr, setting.warmup, setting.steps)  # acts once per step
     data, test = _generator(derive_seed(seed, "data"), dev), _generator(derive_seed(seed, "test"), dev)

@@ -27,7 +27,7 @@ import torch
 from .runner import RunResult, Setting
 
 APP, SCHEMA = "trainability-run-store", "1"
-_RUN_MODULES = ("models.py", "tasks.py", "inits.py", "schedules.py", "runner.py", "batched.py")
+_RUN_MODULES = ("models.py", "tasks.py", "inits.py", "schedules.py", "runner.py", "batched.py", "masks.py")
 
 
 class StoreError(RuntimeError):
