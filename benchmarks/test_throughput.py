@@ -82,7 +82,13 @@ def test_batched_runner_against_the_plain_loop(scale, benchmark, record_ratio):
     # Start every worker process (spawn, import torch, first kernels) outside the timing: a claims
     # session starts its pool once and reuses it for every claim.
     runner.results([(setting, 10_000 + i) for i in range(2 * cores)])
+    # The runner's own plain engine (batch=0: one run per job, one job per worker process) is what
+    # `pytest claims/` ran before batching; batched / runner-plain predicts what claims gained.
+    engine = Runner("cpu", workers=cores, batch=0) if tier_name == "cpu" else None
+    if engine is not None:
+        engine.results([(setting, 10_000 + i) for i in range(2 * cores)])
     plain_s: list[float] = []
+    engine_s: list[float] = []
     rounds = iter(range(ROUNDS))
 
     def plain_then_seeds():  # untimed by pytest-benchmark: times the plain loop itself
@@ -92,11 +98,22 @@ def test_batched_runner_against_the_plain_loop(scale, benchmark, record_ratio):
         for seed in range(r * plain_runs, (r + 1) * plain_runs):
             lecture_loop(setting, seed)
         plain_s.append(time.perf_counter() - start)
+        if engine is not None:
+            start = time.perf_counter()
+            engine.results([(setting, 20_000 + seed) for seed in range(r * plain_runs, (r + 1) * plain_runs)])
+            engine_s.append(time.perf_counter() - start)
         return ([(setting, seed) for seed in range(r * runs, (r + 1) * runs)],), {}
 
     rate = matmul_rate()
     benchmark.pedantic(runner.results, setup=plain_then_seeds, rounds=ROUNDS, iterations=1)
     runner.close()
+    if engine is not None:
+        engine.close()
+        engine_rate = ROUNDS * plain_runs * steps / sum(engine_s)
+        print(f"\n{scale}: the runner's plain engine {engine_rate:.1f} model-steps/s; batched / plain engine "
+              f"= {ROUNDS * runs * steps / sum(benchmark.stats.stats.data) / engine_rate:.2f}x, the speed-up "
+              f"this predicts for `pytest claims/` (L6 + L7) against plain runs")
+        benchmark.extra_info["runner_plain_engine_model_steps_per_s"] = engine_rate
     plain_rate = ROUNDS * plain_runs * steps / sum(plain_s)
     batched_rate = ROUNDS * runs * steps / (benchmark.stats.stats.mean * ROUNDS)
     achieved = flops_per_model_step(setting) * batched_rate
