@@ -10,8 +10,9 @@ the same dropout masks as the plain run with its seed: both draw their masks fro
 masks.MaskStream seeded with derive_seed(seed, "dropout"), in the same order and shapes (see
 masks.py for why not PyTorch's generator), and Adam is the plain path's fused kernel, called
 per member. The arithmetic differs only in float association (batched matmuls, LayerNorm's
-affine applied outside), so curves agree to float tolerance until training chaos amplifies it. On CUDA the plain path keeps PyTorch's fused dropout; there members draw their own
-masks from per-member CUDA generators, statistically equivalent but not the same.
+affine applied outside), so curves agree to float tolerance until training chaos amplifies it.
+On CUDA the plain path keeps PyTorch's fused dropout; there members draw their own masks from
+per-member CUDA generators, statistically equivalent but not the same.
 
 Settings can share a batch when they differ only in numbers (lr, warm-up, schedule, init);
 ``batch_key`` says which. Only the lecture's Transformer (either layout, with or without a
@@ -146,7 +147,8 @@ def forward(P: dict[str, torch.Tensor], x: torch.Tensor, setting: Setting, drop:
         # rounding) do not depend on its batch-mates; at K = 1 a permuted view's strides differ.
         q, k, v = (t.reshape(K, S, B, H, D // H).permute(0, 2, 3, 1, 4).contiguous()
                    for t in qkv.chunk(3, -1))  # (K, B, H, S, hd)
-        attn = torch.softmax((q * (1 / math.sqrt(D // H))) @ k.transpose(-2, -1), -1)  # (K, B, H, S, S), as masks.StreamAttention
+        # the plain run's attention is masks.StreamAttention: the same arithmetic without K
+        attn = torch.softmax((q * (1 / math.sqrt(D // H))) @ k.transpose(-2, -1), -1)  # (K, B, H, S, S)
         a = (drop(attn) @ v).permute(0, 3, 1, 2, 4).contiguous().reshape(K, S, B, D)  # (K, S, B, D)
         a = _linear(a, P[pre + "self_attn.out_proj.weight"], P[pre + "self_attn.out_proj.bias"])
         h = _layer_norm(h + drop(a), P[pre + "norm1.weight"], P[pre + "norm1.bias"])

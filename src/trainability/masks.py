@@ -94,7 +94,8 @@ class StreamAttention(nn.Module):
         S, B, D = query.shape  # (S, B, D)
         H = self.num_heads
         qkv = nn.functional.linear(query, self.in_proj_weight, self.in_proj_bias)  # (S, B, 3D)
-        q, k, v = (t.reshape(S, B, H, D // H).permute(1, 2, 0, 3).contiguous() for t in qkv.chunk(3, -1))  # (B, H, S, hd)
+        q, k, v = (t.reshape(S, B, H, D // H).permute(1, 2, 0, 3).contiguous()
+                   for t in qkv.chunk(3, -1))  # (B, H, S, hd)
         weights = torch.softmax((q * (1 / math.sqrt(D // H))) @ k.transpose(-2, -1), -1)  # (B, H, S, S)
         if self.training:
             weights = dropout(weights[None], [self.stream], self.dropout)[0]
