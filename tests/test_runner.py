@@ -1,4 +1,5 @@
 import dataclasses
+import logging
 import math
 
 import pytest
@@ -61,6 +62,27 @@ def test_runner_pool_matches_in_process_runs_and_caches(batch):
         assert len(runner.cache) == 2
     finally:
         runner.close()
+
+
+@pytest.mark.parametrize("batch, prefix", [(0, "seed "), (64, "batch of ")], ids=["plain", "batched"])
+def test_long_runs_report_progress_from_the_worker_processes(batch, prefix, caplog):
+    runner = Runner("cpu", workers=2, batch=batch, progress_every=0.0)  # a line every step
+    try:
+        with caplog.at_level(logging.INFO, logger="trainability"):
+            runner.results([(TINY, 0), (TINY, 1)], label="t")
+    finally:
+        runner.close()
+    lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith(prefix)]
+    assert lines and all("left" in line for line in lines), [r.getMessage() for r in caplog.records]
+    assert any(f"step {TINY.steps - 1}/{TINY.steps}" in line for line in lines)
+
+
+def test_progress_lines_are_throttled(caplog):
+    with caplog.at_level(logging.INFO, logger="trainability"):
+        run(TINY, 0, progress_every=3600.0)
+        quiet = len(caplog.records)
+        run(TINY, 0, progress_every=0.0)
+    assert quiet == 0 and len(caplog.records) == TINY.steps - 1  # never after the last step
 
 
 @pytest.mark.parametrize("changes, match", [

@@ -24,6 +24,7 @@ per-member weight batching here yet.
 from __future__ import annotations
 
 import math
+import statistics
 import time
 
 import torch
@@ -32,7 +33,7 @@ import torch.nn.functional as F
 from . import masks, schedules
 from .masks import MaskStream
 from .models import sinusoidal
-from .runner import RunResult, Setting, _generator, derive_seed, escape_step, init_model
+from .runner import Progress, RunResult, Setting, _generator, derive_seed, escape_step, init_model
 
 BETAS, EPS = (0.9, 0.999), 1e-8  # Adam's defaults, as the lecture
 
@@ -159,8 +160,9 @@ def forward(P: dict[str, torch.Tensor], x: torch.Tensor, setting: Setting, drop:
     return y.transpose(1, 2) if cfg.layout == "corrected" else y
 
 
-def run_batch(jobs: list[tuple[Setting, int]], device: str = "cpu") -> list[RunResult]:
-    """Train K compatible (setting, seed) jobs as one computation; one RunResult per job."""
+def run_batch(jobs: list[tuple[Setting, int]], device: str = "cpu", progress_every: float = 30.0) -> list[RunResult]:
+    """Train K compatible (setting, seed) jobs as one computation; one RunResult per job.
+    A progress line at most every ``progress_every`` seconds (runner.Progress)."""
     start = time.perf_counter()
     mb = Members(jobs, device)
     s, K = mb.setting, mb.k
@@ -168,6 +170,7 @@ def run_batch(jobs: list[tuple[Setting, int]], device: str = "cpu") -> list[RunR
     diverged: list[int | None] = [None] * K
     alive = torch.ones(K, dtype=torch.bool, device=mb.dev)
     drop = Dropout(mb.drop, s.model.dropout)
+    progress = Progress(f"batch of {K} [{s.describe()}]", s.steps, progress_every)
     for step in range(s.steps):
         if not alive.any():
             break
@@ -183,6 +186,7 @@ def run_batch(jobs: list[tuple[Setting, int]], device: str = "cpu") -> list[RunR
         for i, value in enumerate(values):
             if diverged[i] is None:
                 losses[i].append(value)
+        progress.step(step + 1, statistics.median([v for v in values if math.isfinite(v)] or [math.nan]))
     tests = evaluate_batch(mb, alive)
     results = []
     seconds = (time.perf_counter() - start) / K

@@ -20,6 +20,7 @@ import logging
 import math
 import multiprocessing
 import os
+import queue
 import time
 from dataclasses import dataclass, field
 
@@ -148,8 +149,9 @@ def init_model(setting: Setting, seed: int) -> torch.nn.Module:
                       generator=_generator(derive_seed(seed, "reinit"), torch.device("cpu")))
 
 
-def run(setting: Setting, seed: int, device: str = "cpu", progress_every: int = 0) -> RunResult:
-    """Train one model as the lecture does and evaluate it; NaN/Inf marks the run diverged."""
+def run(setting: Setting, seed: int, device: str = "cpu", progress_every: float = 30.0) -> RunResult:
+    """Train one model as the lecture does and evaluate it; NaN/Inf marks the run diverged.
+    A progress line at most every ``progress_every`` seconds (see Progress)."""
     if not isinstance(seed, int) or seed < 0:
         raise ValueError(f"seed must be a non-negative int, got {seed!r}")
     dev = torch.device(device)
@@ -163,6 +165,7 @@ def run(setting: Setting, seed: int, device: str = "cpu", progress_every: int = 
     losses: list[float] = []
     diverged_at = None
     test_loss = math.inf
+    progress = Progress(f"seed {seed} [{setting.describe()}]", setting.steps, progress_every)
     devices = [dev.index or 0] if dev.type == "cuda" else []
     with torch.random.fork_rng(devices=devices):
         torch.manual_seed(derive_seed(seed, "dropout"))
@@ -180,8 +183,7 @@ def run(setting: Setting, seed: int, device: str = "cpu", progress_every: int = 
             loss.backward()
             opt.step()
             losses.append(value)
-            if progress_every and (step + 1) % progress_every == 0:
-                log.info("seed %d step %d/%d loss %.4f", seed, step + 1, setting.steps, value)
+            progress.step(step + 1, value)
         if diverged_at is None:
             test_loss = evaluate(model, setting, test, dev)
             if not math.isfinite(test_loss):
@@ -240,18 +242,46 @@ def keep_freed_memory() -> bool:
     return all((mallopt(M_MMAP_THRESHOLD, 32 << 20), mallopt(M_TRIM_THRESHOLD, 1 << 30), mallopt(M_TOP_PAD, 64 << 20)))
 
 
-def _worker_init(threads: int) -> None:
+_PROGRESS_QUEUE = None  # in a Runner's worker process: where progress lines go (to the parent)
+
+
+class Progress:
+    """Progress lines for long runs, at most one per ``every`` seconds, e.g. "seed 3 [lr=0.001,
+    warmup=10]: step 400/1000, loss 3.49, 84s, ~126s left". Logged (logger "trainability", level
+    INFO: ``--log-cli-level=INFO``); from a Runner's worker processes they travel to the parent
+    over a queue and are logged there."""
+
+    def __init__(self, what: str, total: int, every: float):
+        self.what, self.total, self.every = what, total, every
+        self.start = self.last = time.perf_counter()
+
+    def step(self, done: int, loss: float) -> None:
+        now = time.perf_counter()
+        if now - self.last < self.every or done >= self.total:
+            return
+        self.last = now
+        left = (now - self.start) / done * (self.total - done)
+        message = f"{self.what}: step {done}/{self.total}, loss {loss:.4g}, {now - self.start:.0f}s, ~{left:.0f}s left"
+        if _PROGRESS_QUEUE is not None:
+            _PROGRESS_QUEUE.put(message)
+        else:
+            log.info(message)
+
+
+def _worker_init(threads: int, progress_queue=None) -> None:
+    global _PROGRESS_QUEUE
     torch.set_num_threads(threads)
     keep_freed_memory()
+    _PROGRESS_QUEUE = progress_queue
 
 
-def _run_chunk(chunk) -> list[RunResult]:
+def _run_chunk(chunk, progress_every: float) -> list[RunResult]:
     jobs, device, batched = chunk
     if not batched:
-        return [run(setting, seed, device) for setting, seed in jobs]
+        return [run(setting, seed, device, progress_every) for setting, seed in jobs]
     from .batched import run_batch
 
-    return run_batch(jobs, device)
+    return run_batch(jobs, device, progress_every)
 
 
 class Runner:
@@ -265,16 +295,18 @@ class Runner:
     """
 
     def __init__(self, device: str = "cpu", workers: int | None = None, threads: int | None = None,
-                 batch: int = 64, store=None, refresh: bool = False):
+                 batch: int = 64, store=None, refresh: bool = False, progress_every: float = 30.0):
         if not isinstance(batch, int) or batch < 0:
             raise ValueError(f"batch must be a non-negative int (0: plain runs), got {batch!r}")
         self.device, self.batch = device, batch
         self.store, self.refresh = store, refresh  # a store.RunStore; refresh: recompute, overwrite
+        self.progress_every = progress_every  # seconds between a long run's progress lines (Progress)
         cores = available_cores()
         self.workers = max(1, cores if workers is None else workers) if device == "cpu" else 1
         self.threads = max(1, cores // self.workers if threads is None else threads)
         self.cache: dict[tuple[Setting, int, str], RunResult] = {}
         self._pool: cf.ProcessPoolExecutor | None = None
+        self._progress = None  # the workers' progress queue
 
     def engine(self, setting: Setting) -> str:
         """"batched" or "plain": the path that computes (and so the rounding of) a run."""
@@ -325,20 +357,34 @@ class Runner:
             torch.set_num_threads(self.threads)
             keep_freed_memory()
             for chunk in chunks:
-                yield from _run_chunk(chunk)
+                yield from _run_chunk(chunk, self.progress_every)
             return
         if self._pool is None:
             ctx = multiprocessing.get_context("spawn")  # fork after torch threads can deadlock
+            self._progress = ctx.Queue()
             self._pool = cf.ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_worker_init,
-                                                initargs=(self.threads,))
-        futures = [self._pool.submit(_run_chunk, chunk) for chunk in chunks]
-        for future in cf.as_completed(futures):
-            yield from future.result()
+                                                initargs=(self.threads, self._progress))
+        pending = {self._pool.submit(_run_chunk, chunk, self.progress_every) for chunk in chunks}
+        while pending:
+            done, pending = cf.wait(pending, timeout=1.0, return_when=cf.FIRST_COMPLETED)
+            self._log_progress()
+            for future in done:
+                yield from future.result()
+
+    def _log_progress(self) -> None:
+        """Log the progress lines the workers have sent so far."""
+        while True:
+            try:
+                log.info(self._progress.get_nowait())
+            except queue.Empty:
+                return
 
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
             self._pool = None
+            self._log_progress()
+            self._progress.close()
 
 
 def available_cores() -> int:
