@@ -170,7 +170,9 @@ def run_batch(jobs: list[tuple[Setting, int]], device: str = "cpu", progress_eve
     diverged: list[int | None] = [None] * K
     alive = torch.ones(K, dtype=torch.bool, device=mb.dev)
     drop = Dropout(mb.drop, s.model.dropout)
-    progress = Progress(f"batch of {K} [{s.describe()}]", s.steps, progress_every)
+    kinds = sorted({setting.describe() for setting, _ in jobs})
+    progress = Progress(f"batch of {K} [{kinds[0] if len(kinds) == 1 else f'{len(kinds)} settings'}]", s.steps,
+                        progress_every)
     for step in range(s.steps):
         if not alive.any():
             break
