@@ -70,9 +70,10 @@ class Members:
         self.lr_at = [schedules.make(s.schedule, s.lr, s.warmup, s.steps) for s, _ in jobs]
         self.data = [_generator(derive_seed(seed, "data"), self.dev) for _, seed in jobs]
         self.test = [_generator(derive_seed(seed, "test"), self.dev) for _, seed in jobs]
-        # On the CPU the plain run's masks come from this stream too (masks.install).
-        self.drop = [MaskStream(derive_seed(seed, "dropout")) if self.dev.type == "cpu"
-                     else _generator(derive_seed(seed, "dropout"), self.dev) for _, seed in jobs]
+        # On the CPU each member draws with its plain run's key (masks.install) at shared counters.
+        keys = [derive_seed(seed, "dropout") for _, seed in jobs]
+        self.drop = (MaskStream(keys, self.setting.model.dropout) if self.dev.type == "cpu"
+                     else [_generator(key, self.dev) for key in keys])
 
     @property
     def k(self) -> int:
@@ -99,10 +100,14 @@ class Members:
                 p.grad = None
 
 
+def _affine(x: torch.Tensor, w: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """x (K, N, in), w (K, out, in), b (K, out) -> (K, N, out), a fresh tensor."""
+    return torch.baddbmm(b.unsqueeze(1), x, w.transpose(1, 2))
+
+
 def _linear(x: torch.Tensor, w: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     """x (K, ..., in), w (K, out, in), b (K, out) -> (K, ..., out)."""
-    flat = x.reshape(x.shape[0], -1, x.shape[-1])  # (K, N, in)
-    return torch.baddbmm(b.unsqueeze(1), flat, w.transpose(1, 2)).reshape(*x.shape[:-1], w.shape[1])
+    return _affine(x.reshape(x.shape[0], -1, x.shape[-1]), w, b).reshape(*x.shape[:-1], w.shape[1])
 
 
 def _layer_norm(x: torch.Tensor, w: torch.Tensor, b: torch.Tensor, eps: float = 1e-5) -> torch.Tensor:
@@ -112,23 +117,28 @@ def _layer_norm(x: torch.Tensor, w: torch.Tensor, b: torch.Tensor, eps: float = 
 
 
 class Dropout:
-    """Per-member dropout masks, member k's from its own stream (CPU: a MaskStream, in the plain
-    path's order; CUDA: a torch.Generator)."""
+    """Member k's dropout masks: on the CPU from its key in a masks.MaskStream (bitwise its plain
+    run's masks), on CUDA from its own torch.Generator. None: dropout off."""
 
-    def __init__(self, streams: list | None, p: float):
-        self.streams, self.p = streams, p
+    def __init__(self, streams: MaskStream | list | None, p: float):
+        self.streams, self.p = (streams, p) if p > 0.0 else (None, p)
 
-    def __call__(self, x: torch.Tensor) -> torch.Tensor:
-        # x (K, ...): member k's mask has x[k]'s shape
-        if self.streams is None or self.p == 0.0:
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:  # x (K, ...)
+        if self.streams is None:
             return x
-        if x.device.type == "cpu":
-            return masks.dropout(x, self.streams, self.p)
+        if isinstance(self.streams, MaskStream):
+            return masks.dropout(x, self.streams)
         keep = 1 - self.p
         noise = torch.empty_like(x, memory_format=torch.contiguous_format)
         for member, g in zip(noise, self.streams):  # member k's draws, in place: no stacking copy
             member.bernoulli_(keep, generator=g)
         return x * noise.div_(keep)
+
+    def relu(self, a: torch.Tensor) -> torch.Tensor:
+        """dropout(relu(a)) for a fresh a (K, ...); on the CPU one fused kernel, in place."""
+        if isinstance(self.streams, MaskStream):
+            return masks.relu_dropout_(a, self.streams)
+        return self(torch.relu(a))
 
 
 def forward(P: dict[str, torch.Tensor], x: torch.Tensor, setting: Setting, drop: Dropout) -> torch.Tensor:
@@ -153,8 +163,8 @@ def forward(P: dict[str, torch.Tensor], x: torch.Tensor, setting: Setting, drop:
         a = (drop(attn) @ v).permute(0, 3, 1, 2, 4).contiguous().reshape(K, S, B, D)  # (K, S, B, D)
         a = _linear(a, P[pre + "self_attn.out_proj.weight"], P[pre + "self_attn.out_proj.bias"])
         h = _layer_norm(h + drop(a), P[pre + "norm1.weight"], P[pre + "norm1.bias"])
-        f = drop(torch.relu(_linear(h, P[pre + "linear1.weight"], P[pre + "linear1.bias"])))  # (K, S, B, F)
-        f = _linear(f, P[pre + "linear2.weight"], P[pre + "linear2.bias"])
+        f = drop.relu(_affine(h.reshape(K, S * B, D), P[pre + "linear1.weight"], P[pre + "linear1.bias"]))  # (K, SB, F)
+        f = _affine(f, P[pre + "linear2.weight"], P[pre + "linear2.bias"]).reshape(K, S, B, D)
         h = _layer_norm(h + drop(f), P[pre + "norm2.weight"], P[pre + "norm2.bias"])
     y = _linear(h, P["out_fc.weight"], P["out_fc.bias"])  # (K, S, B, I)
     return y.transpose(1, 2) if cfg.layout == "corrected" else y

@@ -1,24 +1,31 @@
-"""Dropout masks from a per-run stream that a batch of runs can replay at ~1.5 ns per element.
+"""Dropout masks from a counter-based stream, applied by fused kernels, shared by the plain run and
+the members of a batch.
 
 Why not PyTorch's own masks on the CPU: F.dropout draws every mask element from the global
-MT19937 generator one at a time (bernoulli_ through a double uniform: two 32-bit outputs), ~5 ns
-per element. At the CPU tier's scale that was 1.8 ms of a 5 ms batched member-step, and a member
-of a batch must draw exactly its plain run's masks, so it paid the same serial cost.
+MT19937 generator one at a time (bernoulli_ through a double uniform), ~5 ns per element, then
+makes three more passes (scale, multiply; backward multiply). At the CPU tier's scale that was
+a third of a batched member-step, and a member must draw exactly its plain run's masks, so it
+paid the same serial cost.
 
-Both paths now draw from a MaskStream instead: numpy's PCG64 seeded with the run's
-derive_seed(seed, "dropout"); each 64-bit output gives two 32-bit uniforms u, and an element is
-kept when u < floor(q 2^32), q = 1 - p: P(keep) = q to within 2^-32 (PyTorch's CPU kernel is
-exact to 2^-53; both are far below anything a seed-level statistic can see). Kept elements are
-scaled by 1/q, as F.dropout does. A run consumes its stream in call order: per layer the
-attention weights (B, H, S, S), the attention output (S, B, D), the FFN hidden (S, B, F) and the
-FFN output (S, B, D); then the test batches' masks in train-mode evaluation.
+The stream: a run's key is derive_seed(seed, "dropout"); the run's dropout calls consume
+consecutive counters c = 0, 1, 2, ... (one per element, in call order: per layer the attention
+weights (B, H, S, S), the attention output (S, B, D), the FFN hidden (S, B, F), the FFN output
+(S, B, D); then the test batches' masks in train-mode evaluation). Element c is kept when
+u(c) < floor(q 2^32), q = 1 - p, with u(c) the top 32 bits of SplitMix64's output
+mix(key + c * 0x9E3779B97F4A7C15): P(keep) = q to within 2^-32. Kept elements are multiplied
+by scale(q) = float32(1 / q), as F.dropout does. A mask is a pure function of (key, counter),
+so backward recomputes it instead of storing it, and a kernel computes it on the fly.
+
+Kernels: numba (one pass, ~0.2 ns per element) where numba is installed, else numpy
+(vectorised, the same bits, slower); tests check they agree. ``relu_dropout_`` fuses the FFN's
+ReLU with its dropout and backward reads the gate off the output (f > 0 iff pre-activation > 0
+and kept), so the batched FFN keeps one hidden-sized tensor instead of three.
 
 The plain run (runner.run) keeps the lecture's nn.TransformerEncoder, its parameters, init and
 arithmetic; ``install`` only replaces where its masks come from: the three nn.Dropout modules of
 each layer become StreamDropout, and self-attention becomes StreamAttention, which computes
-nn.MultiheadAttention's math (SDPA's math path) with its dropout drawn from the stream. The
-batched members (batched.py) draw from one stream each, so member k's masks are bitwise those
-of the plain run with its seed.
+nn.MultiheadAttention's math with its dropout from the stream. A batch member k draws with its
+own key at the same counters, so its masks are bitwise those of the plain run with its seed.
 
 On CUDA neither path uses this: plain runs keep PyTorch's fused dropout, and batched members
 draw from their own CUDA generators (statistically equivalent masks, not the same ones).
@@ -32,48 +39,155 @@ import numpy as np
 import torch
 from torch import nn
 
+_G, _M1, _M2 = np.uint64(0x9E3779B97F4A7C15), np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
+
+
+def threshold(q: float) -> int:
+    """Keep when the 32-bit uniform is below this: floor(q 2^32)."""
+    return min(math.floor(q * 2**32), 2**32 - 1)
+
+
+def scale(q: float) -> float:
+    """What a kept element is multiplied by: 1/q rounded to float32, as F.dropout's noise."""
+    return float(np.float32(1.0) / np.float32(q))
+
+
+def _uniform32_numpy(keys: np.ndarray, offset: int, n: int) -> np.ndarray:
+    """(K, n) uint64 holding the 32-bit uniforms of counters offset .. offset + n - 1."""
+    with np.errstate(over="ignore"):
+        z = keys[:, None] + (np.arange(offset, offset + n, dtype=np.uint64) * _G)[None, :]
+        z = (z ^ (z >> np.uint64(30))) * _M1
+        z = (z ^ (z >> np.uint64(27))) * _M2
+        return (z ^ (z >> np.uint64(31))) >> np.uint64(32)
+
+
+def _dropout_numpy(x, out, keys, offset, thr, s):
+    out[...] = np.where(_uniform32_numpy(keys, offset, x.shape[1]) < np.uint64(thr), x * np.float32(s), 0)
+
+
+def _relu_dropout_numpy(a, keys, offset, thr, s):
+    kept = _uniform32_numpy(keys, offset, a.shape[1]) < np.uint64(thr)
+    a[...] = np.where(kept & (a > 0), a * np.float32(s), 0)
+
+
+def _gate_numpy(g, f, s):
+    g[...] = np.where(f > 0, g * np.float32(s), 0)
+
+
+try:  # numba is a dependency; the numpy kernels keep a machine without it (e.g. a GPU box) working
+    import numba
+
+    @numba.njit(cache=True, inline="always")
+    def _u32(key, c):
+        z = key + c * _G
+        z = (z ^ (z >> np.uint64(30))) * _M1
+        z = (z ^ (z >> np.uint64(27))) * _M2
+        return (z ^ (z >> np.uint64(31))) >> np.uint64(32)
+
+    @numba.njit(cache=True)
+    def _dropout_numba(x, out, keys, offset, thr, s):
+        s32, t = np.float32(s), np.uint64(thr)
+        for k in range(x.shape[0]):
+            for i in range(x.shape[1]):
+                out[k, i] = x[k, i] * s32 if _u32(keys[k], np.uint64(offset + i)) < t else np.float32(0)
+
+    @numba.njit(cache=True)
+    def _relu_dropout_numba(a, keys, offset, thr, s):
+        s32, t = np.float32(s), np.uint64(thr)
+        for k in range(a.shape[0]):
+            for i in range(a.shape[1]):
+                v = a[k, i]
+                a[k, i] = v * s32 if (v > 0) & (_u32(keys[k], np.uint64(offset + i)) < t) else np.float32(0)
+
+    @numba.njit(cache=True)
+    def _gate_numba(g, f, s):
+        s32 = np.float32(s)
+        for k in range(g.shape[0]):
+            for i in range(g.shape[1]):
+                g[k, i] = g[k, i] * s32 if f[k, i] > 0 else np.float32(0)
+
+    KERNELS = {"numba": (_dropout_numba, _relu_dropout_numba, _gate_numba),
+               "numpy": (_dropout_numpy, _relu_dropout_numpy, _gate_numpy)}
+except ImportError:  # pragma: no cover - exercised where numba is absent
+    KERNELS = {"numpy": (_dropout_numpy, _relu_dropout_numpy, _gate_numpy)}
+KERNEL = "numba" if "numba" in KERNELS else "numpy"
+
 
 class MaskStream:
-    """One run's dropout randomness: a PCG64 stream, consumed in call order."""
+    """The dropout randomness of K runs that draw in lockstep: one key each, one shared counter."""
 
-    def __init__(self, seed: int):
-        if not isinstance(seed, int) or seed < 0:
-            raise ValueError(f"seed must be a non-negative int, got {seed!r}")
-        self._bits = np.random.PCG64(seed)
+    def __init__(self, seeds: list[int], p: float):
+        for seed in seeds:
+            if not isinstance(seed, int) or not 0 <= seed < 2**64:
+                raise ValueError(f"seed must be an int in [0, 2^64), got {seed!r}")
+        if not 0.0 <= p < 1.0:
+            raise ValueError(f"dropout p must be in [0, 1), got {p!r}")
+        self.keys, self.p, self.offset = np.array(seeds, dtype=np.uint64), p, 0
 
-    def keep(self, q: float, out: np.ndarray) -> None:
-        """Fill the bool array ``out`` (n,) with independent Bernoulli(q) draws."""
-        n = out.shape[0]
-        u = self._bits.random_raw((n + 1) // 2).view(np.uint32)[:n]  # two uniforms per output
-        np.less(u, np.uint32(min(math.floor(q * 2**32), 2**32 - 1)), out=out)
-
-
-def noise(streams: list[MaskStream], shape: tuple[int, ...], q: float, dtype=torch.float32) -> torch.Tensor:
-    """(len(streams), *shape) CPU tensor of 0 and 1/q; row k drawn from streams[k]."""
-    n = math.prod(shape)
-    kept = np.empty((len(streams), n), dtype=bool)
-    for row, stream in zip(kept, streams):
-        stream.keep(q, row)
-    scaled = np.multiply(kept, np.float32(1.0) / np.float32(q), dtype=np.float32)  # one pass: 0 or 1/q
-    return torch.from_numpy(scaled).to(dtype).view(len(streams), *shape)
+    def take(self, n: int) -> int:
+        """Reserve the next n counters; returns the first."""
+        offset, self.offset = self.offset, self.offset + n
+        return offset
 
 
-def dropout(x: torch.Tensor, streams: list[MaskStream], p: float) -> torch.Tensor:
-    """x (K, ...) with member k's elements dropped by streams[k]; p = 0 draws nothing."""
-    if p == 0.0:
+class _Dropout(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x, stream: MaskStream):  # x (K, ...)
+        x = x.contiguous()
+        ctx.args = (stream.keys, stream.take(x[0].numel()), threshold(1 - stream.p), scale(1 - stream.p))
+        out = torch.empty_like(x)
+        KERNELS[KERNEL][0](x.view(len(x), -1).numpy(), out.view(len(x), -1).numpy(), *ctx.args)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):  # the same mask, recomputed from its counters
+        g = g.contiguous()
+        out = torch.empty_like(g)
+        KERNELS[KERNEL][0](g.view(len(g), -1).numpy(), out.view(len(g), -1).numpy(), *ctx.args)
+        return out, None
+
+
+class _ReluDropout(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, a, stream: MaskStream):  # a (K, ...) contiguous, overwritten with the result
+        ctx.mark_dirty(a)
+        q = 1 - stream.p
+        KERNELS[KERNEL][1](a.view(len(a), -1).numpy(), stream.keys, stream.take(a[0].numel()), threshold(q), scale(q))
+        ctx.save_for_backward(a)
+        ctx.scale = scale(q)
+        return a
+
+    @staticmethod
+    def backward(ctx, g):
+        (f,) = ctx.saved_tensors
+        g = g.contiguous().clone()
+        KERNELS[KERNEL][2](g.view(len(g), -1).numpy(), f.view(len(f), -1).numpy(), ctx.scale)
+        return g, None
+
+
+def dropout(x: torch.Tensor, stream: MaskStream | None) -> torch.Tensor:
+    """x (K, ...) with member k's elements dropped by its key; a None stream or p = 0 is a no-op."""
+    if stream is None or stream.p == 0.0:
         return x
-    return x * noise(streams, tuple(x.shape[1:]), 1.0 - p, x.dtype)
+    return _Dropout.apply(x, stream)
+
+
+def relu_dropout_(a: torch.Tensor, stream: MaskStream | None) -> torch.Tensor:
+    """dropout(relu(a)), computed in place on a (K, ...) that nothing else needs (a fresh output)."""
+    if stream is None or stream.p == 0.0:
+        return torch.relu(a)
+    return _ReluDropout.apply(a.contiguous(), stream)
 
 
 class StreamDropout(nn.Module):
-    """nn.Dropout whose masks come from a MaskStream (train mode only, as nn.Dropout)."""
+    """nn.Dropout whose masks come from a MaskStream of one run (train mode only, as nn.Dropout)."""
 
-    def __init__(self, p: float, stream: MaskStream):
+    def __init__(self, stream: MaskStream):
         super().__init__()
-        self.p, self.stream = p, stream
+        self.stream = stream
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return dropout(x[None], [self.stream], self.p)[0] if self.training else x
+        return dropout(x[None], self.stream)[0] if self.training else x
 
 
 class StreamAttention(nn.Module):
@@ -98,18 +212,20 @@ class StreamAttention(nn.Module):
                    for t in qkv.chunk(3, -1))  # (B, H, S, hd)
         weights = torch.softmax((q * (1 / math.sqrt(D // H))) @ k.transpose(-2, -1), -1)  # (B, H, S, S)
         if self.training:
-            weights = dropout(weights[None], [self.stream], self.dropout)[0]
+            weights = dropout(weights[None], self.stream)[0]
         out = (weights @ v).permute(2, 0, 1, 3).contiguous().reshape(S, B, D)  # (S, B, D)
         return self.out_proj(out), None
 
 
-def install(model: nn.Module, stream: MaskStream) -> nn.Module:
-    """Route every dropout of the lecture's encoder (models.LectureTransformer) through ``stream``."""
+def install(model: nn.Module, seed: int) -> nn.Module:
+    """Route every dropout of the lecture's encoder (models.LectureTransformer) through one
+    MaskStream keyed by ``seed``."""
     layers = getattr(getattr(model, "trans", None), "layers", None)
     if layers is None:
         raise ValueError(f"install expects a LectureTransformer, got {type(model).__name__}")
+    stream = MaskStream([seed], model.cfg.dropout)
     for layer in layers:
         layer.self_attn = StreamAttention(layer.self_attn, stream)
         for name in ("dropout", "dropout1", "dropout2"):
-            setattr(layer, name, StreamDropout(getattr(layer, name).p, stream))
+            setattr(layer, name, StreamDropout(stream))
     return model

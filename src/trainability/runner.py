@@ -29,7 +29,6 @@ import torch
 from .inits import apply_init, check_init
 from .models import MODELS, TransformerConfig, build_model
 from . import masks, schedules
-from .masks import MaskStream
 from .schedules import SCHEDULES
 from .tasks import LectureTask
 
@@ -158,7 +157,7 @@ def run(setting: Setting, seed: int, device: str = "cpu", progress_every: float 
     start = time.perf_counter()
     model = init_model(setting, seed).to(dev)
     if setting.model_name == "lecture_transformer" and dev.type == "cpu":
-        masks.install(model, MaskStream(derive_seed(seed, "dropout")))  # see masks.py: why
+        masks.install(model, derive_seed(seed, "dropout"))  # see masks.py: why
     opt = adam(model.parameters(), setting.lr)
     lr_at = schedules.make(setting.schedule, setting.lr, setting.warmup, setting.steps)  # acts once per step
     data, test = _generator(derive_seed(seed, "data"), dev), _generator(derive_seed(seed, "test"), dev)
