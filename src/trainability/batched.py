@@ -6,10 +6,10 @@ stream, test stream, learning rate, warm-up and schedule. Nothing is shared but 
 each linear layer is one batched matmul over the K members.
 
 Equivalence with runner.run (tests/test_batched.py): on the CPU a member draws the same data and
-the same dropout masks as the plain run with its seed: both draw their masks from a
-masks.MaskStream seeded with derive_seed(seed, "dropout"), in the same order and shapes (see
-masks.py for why not PyTorch's generator), and Adam is the plain path's fused kernel, called
-per member. The arithmetic differs only in float association (batched matmuls, LayerNorm's
+the same dropout masks as the plain run with its seed: both draw from masks.MaskStream with the
+key derive_seed(seed, "dropout"), at the same counters, in the same order and shapes (see
+masks.py for why not PyTorch's generator; the FFN's ReLU and dropout are one fused kernel here),
+and Adam is the plain path's fused kernel, called per member. The arithmetic differs only in float association (batched matmuls, LayerNorm's
 affine applied outside), so curves agree to float tolerance until training chaos amplifies it.
 On CUDA the plain path keeps PyTorch's fused dropout; there members draw their own masks from
 per-member CUDA generators, statistically equivalent but not the same.
