@@ -100,9 +100,24 @@ class Members:
                 p.grad = None
 
 
-def _affine(x: torch.Tensor, w: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    """x (K, N, in), w (K, out, in), b (K, out) -> (K, N, out), a fresh tensor."""
-    return torch.baddbmm(b.unsqueeze(1), x, w.transpose(1, 2))
+class _Affine(torch.autograd.Function):
+    """x (K, N, in), w (K, out, in), b (K, out) -> (K, N, out), a fresh tensor. Backward writes the
+    weight gradient in w's own (K, out, in) layout; autograd's baddbmm backward writes it
+    transposed and then copies it, a weight-sized pass per layer (32 MB a member at lecture scale)."""
+
+    @staticmethod
+    def forward(ctx, x, w, b):
+        ctx.save_for_backward(x, w)
+        return torch.baddbmm(b.unsqueeze(1), x, w.transpose(1, 2))
+
+    @staticmethod
+    def backward(ctx, g):  # g (K, N, out)
+        x, w = ctx.saved_tensors
+        gx = torch.bmm(g, w) if ctx.needs_input_grad[0] else None
+        return gx, torch.bmm(g.transpose(1, 2), x), g.sum(1)
+
+
+_affine = _Affine.apply
 
 
 def _linear(x: torch.Tensor, w: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
