@@ -52,7 +52,7 @@ DIGEST.md section 3):
     The calibration drew dropout masks from PyTorch's CPU generator. Since then the CPU tier
     draws them from a counter-based stream (trainability/masks.py: the same Bernoulli masks in
     distribution, so the calibration stands; the individual runs differ). Re-decided with it:
-    L6 0.469 [0.293, 0.742] on 48 seeds (escapes 18/48 vs 1/48; before: 0.397 [0.235, 0.661],
+    L6 0.460 [0.285, 0.731] on 48 seeds (escapes 18/48 vs 1/48; before: 0.397 [0.235, 0.661],
     16/48 vs 1/48), L7 0.054 and 0.102 (before: 0.054 and 0.102).
 
 Seeds. L6's effect lives in the few discordant pairs (one setting escapes, the other does not):
