@@ -17,18 +17,18 @@ from trainability.tiers import get_tier
 RESULTS: dict[str, float] = {}
 
 
-def lecture_loop(setting, seed: int) -> None:
+def lecture_loop(setting, seed: int, device: str = "cpu") -> None:
     """The lecture's loop, verbatim in spirit: default Adam, fresh batch, loss.item() per step."""
     from trainability.models import build_model
 
     torch.manual_seed(seed)
-    model = build_model(setting.model_name, setting.model)
+    model = build_model(setting.model_name, setting.model).to(device)
     model.train()
     optimizer = torch.optim.Adam(model.parameters(), lr=setting.lr)
     task = setting.task
     for _ in range(setting.steps):
-        a = torch.randn((task.batch, task.length, task.in_dim))
-        b = torch.randn((task.batch, task.length, task.in_dim))
+        a = torch.randn((task.batch, task.length, task.in_dim)).to(device)  # the lecture: .cuda()
+        b = torch.randn((task.batch, task.length, task.in_dim)).to(device)
         tar = (a + 1) ** 2 + b
         y = model(torch.cat([a, b], -1))
         loss = (0.5 * (y - tar) ** 2).mean()

@@ -1,0 +1,17 @@
+"""The lecture's tables as settings: every row once, valid, at the lecture's exact scale."""
+
+from trainability.batched import batch_key
+from trainability.tiers import CPU, LECTURE, LECTURE_TABLES
+
+
+def test_every_row_of_the_lectures_tables_is_a_distinct_valid_setting():
+    settings = {label: LECTURE.setting(**kwargs) for label, kwargs in LECTURE_TABLES.items()}
+    assert len(settings) == 22 and len(set(settings.values())) == 22  # 23 table rows, "default" listed twice
+    assert settings["normal 0.002"].init_scale == 0.002 and settings["normal 0.002"].warmup == 10
+    assert settings["lr 1e-5, no warm-up"].lr == 1e-5 and settings["lr 1e-5, no warm-up"].warmup == 0
+    assert settings["default 2 layers"].model.n_layers == 2
+    assert settings["lr 1e-3, no warm-up, batch 64"].task.batch == 64
+    # three shapes of computation: 6 layers, 2 layers, batch 64; the rest differ only in numbers
+    assert len({batch_key(s) for s in settings.values()}) == 3
+    assert all(s.model == LECTURE.base.model or s.model.n_layers == 2 for s in settings.values())
+    assert CPU.setting(**LECTURE_TABLES["uniform +-0.01 2 layers"]).lr == 1e-3 * CPU.lr_scale
