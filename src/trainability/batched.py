@@ -9,8 +9,9 @@ Equivalence with runner.run (tests/test_batched.py): on the CPU a member draws t
 the same dropout masks as the plain run with its seed: both draw from masks.MaskStream with the
 key derive_seed(seed, "dropout"), at the same counters, in the same order and shapes (see
 masks.py for why not PyTorch's generator; the FFN's ReLU and dropout are one fused kernel here),
-and Adam is the plain path's fused kernel, called per member. The arithmetic differs only in float association (batched matmuls, LayerNorm's
-affine applied outside), so curves agree to float tolerance until training chaos amplifies it.
+and Adam is the plain path's fused kernel, called per member. The arithmetic differs only in
+float association (batched matmuls, LayerNorm's affine applied outside), so curves agree to
+float tolerance until training chaos amplifies it.
 On CUDA the plain path keeps PyTorch's fused dropout; there members draw their own masks from
 per-member CUDA generators, statistically equivalent but not the same.
 
@@ -61,11 +62,10 @@ class Members:
         self.setting = jobs[0][0]
         models = [dict(init_model(s, seed).named_parameters()) for s, seed in jobs]  # the plain path's init
         self.params = {n: torch.stack([m[n].detach() for m in models]).to(self.dev).requires_grad_() for n in models[0]}
-        self.m = {n: torch.zeros_like(p) for n, p in self.params.items()}
-        self.v = {n: torch.zeros_like(p) for n, p in self.params.items()}
+        moments = [{n: torch.zeros_like(p) for n, p in self.params.items()} for _ in range(2)]  # Adam's m, v
         # Per-member views of the stacked state, as the fused kernel takes lists of tensors.
         self._p, self._m, self._v = ([list(t) for t in zip(*(x.detach().unbind(0) for x in d.values()))]
-                                     for d in (self.params, self.m, self.v))
+                                     for d in (self.params, *moments))
         self.steps = [torch.zeros((), dtype=torch.float32, device=self.dev) for _ in jobs]  # Adam's step count
         self.lr_at = [schedules.make(s.schedule, s.lr, s.warmup, s.steps) for s, _ in jobs]
         self.data = [_generator(derive_seed(seed, "data"), self.dev) for _, seed in jobs]
