@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from test_throughput import lecture_loop
-from trainability.runner import Runner
+from trainability.pool import Runner
 from trainability.tiers import LECTURE, LECTURE_TABLES
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device: the GPU targets need one")

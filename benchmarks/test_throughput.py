@@ -11,7 +11,7 @@ import time
 import pytest
 import torch
 
-from trainability.runner import Runner, available_cores, keep_freed_memory
+from trainability.pool import Runner, available_cores, keep_freed_memory
 from trainability.tiers import get_tier
 
 RESULTS: dict[str, float] = {}
@@ -75,7 +75,7 @@ ROUNDS = 3  # plain and batched alternate, so a slow spell of this shared machin
 @pytest.mark.parametrize("scale", list(SCALES))
 def test_batched_runner_against_the_plain_loop(scale, benchmark, record_ratio):
     tier_name, steps, runs, plain_runs = SCALES[scale]
-    setting = dataclasses.replace(get_tier(tier_name).setting(lr=1e-3), steps=steps, eval_batches=0)
+    setting = dataclasses.replace(get_tier(tier_name).setting(lr=1e-3), steps=steps, eval_batches=1)
     cores = available_cores()
     keep_freed_memory()  # the plain loop gets the allocator setting the runner's workers get
     runner = Runner("cpu", workers=cores, batch=64)

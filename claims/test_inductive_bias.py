@@ -20,8 +20,11 @@ log-linear fit of influence against lag (decay per step, R^2).
       steepen it. A moving average with exponential weights.
 
 Protocol. Each claim is a hypothesis property over architectures (depth, width, heads, kernel,
-sequence length, cell, seed): derandomized with 50 examples in the ``ci`` profile, more under
-``explore``; a counterexample is shrunk and reported. Every measured value goes into the record.
+sequence length, cell, seed), its own hypothesis test (trainability.properties): its examples are
+drawn from a seed derived from the claim's id and the base seed, 50 in the ``ci`` profile, more
+under ``explore``; a counterexample is shrunk and reported. Every measured value goes into the
+record. (Until the run-core change every property claim shared one hypothesis seed; the ranges
+measured then, quoted below, came from those examples.)
 
 Thresholds (from a sweep of 60 random architectures per family before these tests were written,
 seed 0 of Python's random module; the bound sits above the largest value seen, with margin):
@@ -74,14 +77,14 @@ kaiming entropy is below half the default's on every one of 5 seeds.
 
 import math
 
+import pytest
 import torch
 from hypothesis import strategies as st
 
 from trainability.influence import attention_entropy, by_lag, influence, profile
 from trainability.inits import apply_init
 from trainability.models import CNNConfig, RNNConfig, TransformerConfig, build_model
-from trainability.properties import decide_property
-from trainability.runner import derive_seed
+from trainability.setting import derive_seed
 
 INPUTS = 32  # random input sequences per influence profile
 
@@ -103,11 +106,12 @@ transformers = st.builds(
     st.integers(4, 16), st.integers(0, 2**32))
 
 
+@pytest.mark.claim("L11-transformer")
 def test_L11_transformer_without_pe_is_a_bag_of_words(claims):
     def measure(ex):
         (d, h), layers, in_dim, length, seed = ex
         cfg = TransformerConfig(in_dim=in_dim, d_model=d, n_heads=h, n_layers=layers, ffn=2 * d, dropout=0.0)
-        model, _, p = _measure("lecture_transformer", cfg, length, derive_seed(claims.session.base_seed, "L11-T", seed))
+        model, _, p = _measure("lecture_transformer", cfg, length, derive_seed(claims.base_seed, "L11-T", seed))
         x = torch.randn(length, 4, 2 * in_dim, generator=torch.Generator().manual_seed(seed))
         perm = torch.cat([torch.tensor([0]), 1 + torch.randperm(length - 1, generator=torch.Generator().manual_seed(seed))])
         with torch.no_grad():  # position 0 stays, the others are shuffled: y_0 must not change
@@ -118,8 +122,8 @@ def test_L11_transformer_without_pe_is_a_bag_of_words(claims):
                 "entropy deficit": math.log(length) - entropy, "entropy / ln n": entropy / math.log(length),
                 **_families(p, "bag-of-words")}
 
-    decide_property(
-        claims, "L11-transformer", title="a Transformer without PE is a flat bag-of-words at init",
+    claims.property(
+        title="a Transformer without PE is a flat bag-of-words at init",
         source="lecture: why Transformers are hard to train (a)", examples=transformers, measure=measure,
         parts=[("permuting the other positions leaves y_t unchanged", "permutation change", 1e-5, "below"),
                ("off-diagonal influence is flat", "flatness", 0.25, "below"),
@@ -128,16 +132,17 @@ def test_L11_transformer_without_pe_is_a_bag_of_words(claims):
         negations=[("a Transformer's influence is causal (no future reach)", "future", 0.5, "below")])
 
 
+@pytest.mark.claim("L11-transformer-pe")
 def test_L11_transformer_with_pe_stays_nearly_flat(claims):
     def measure(ex):
         (d, h), layers, in_dim, length, seed = ex
         cfg = TransformerConfig(in_dim=in_dim, d_model=d, n_heads=h, n_layers=layers, ffn=2 * d, dropout=0.0,
                                 pos_encoding="sinusoidal")
-        _, _, p = _measure("lecture_transformer", cfg, length, derive_seed(claims.session.base_seed, "L11-PE", seed))
+        _, _, p = _measure("lecture_transformer", cfg, length, derive_seed(claims.base_seed, "L11-PE", seed))
         return {"flatness": p.flatness, "reach": min(p.past, p.future) / (length - 1)}
 
-    decide_property(
-        claims, "L11-transformer-pe", title="with a sinusoidal PE the Transformer's profile stays nearly flat",
+    claims.property(
+        title="with a sinusoidal PE the Transformer's profile stays nearly flat",
         source="lecture: why Transformers are hard to train (a)", examples=transformers, measure=measure,
         parts=[("off-diagonal influence nearly flat (well below a local profile's >= 1)", "flatness", 0.75, "below"),
                ("reaches every position both ways", "reach", 0.99, "above")],
@@ -149,20 +154,21 @@ cnns = st.builds(lambda depth, kernel, causal, width, in_dim, seed: (depth, kern
                  st.integers(1, 3), st.integers(0, 2**32)).filter(lambda ex: ex[2] or ex[1] % 2 == 1)
 
 
+@pytest.mark.claim("L11-cnn")
 def test_L11_cnn_is_an_ngram(claims):
     def measure(ex):
         depth, kernel, causal, width, in_dim, seed = ex
         cfg = CNNConfig(in_dim=in_dim, width=width, depth=depth, kernel=kernel, causal=causal)
         past, future = cfg.reach
         length = past + future + 4  # room beyond the receptive field on the reaching side(s)
-        _, inf, p = _measure("cnn", cfg, length, derive_seed(claims.session.base_seed, "L11-C", seed))
+        _, inf, p = _measure("cnn", cfg, length, derive_seed(claims.base_seed, "L11-C", seed))
         lags = by_lag(inf)
         return {"support error": abs(p.past - past) + abs(p.future - future),
                 "zero lags inside": sum(lags[lag] == 0 for lag in range(-future, past + 1)),
                 "beyond": max(p.past - past, p.future - future), **_families(p, "n-gram")}
 
-    decide_property(
-        claims, "L11-cnn", title="a CNN's influence is exactly its receptive field: an n-gram",
+    claims.property(
+        title="a CNN's influence is exactly its receptive field: an n-gram",
         source="lecture: why Transformers are hard to train (a)", examples=cnns, measure=measure,
         parts=[("support = receptive field (L(k-1) causal, L(k-1)/2 centred)", "support error", 0.5, "below"),
                ("nonzero at every lag inside the receptive field", "zero lags inside", 0.5, "below"),
@@ -176,16 +182,17 @@ def rnns(layers):
                      st.integers(1, 3), st.integers(12, 20), st.integers(0, 2**32))
 
 
+@pytest.mark.claim("L11-rnn")
 def test_L11_rnn_is_a_moving_average(claims):
     def measure(ex):
         cell, width, layers, in_dim, length, seed = ex
         cfg = RNNConfig(in_dim=in_dim, width=width, layers=layers, cell=cell)
-        _, _, p = _measure("rnn", cfg, length, derive_seed(claims.session.base_seed, "L11-R", seed))
+        _, _, p = _measure("rnn", cfg, length, derive_seed(claims.base_seed, "L11-R", seed))
         return {"future": p.future, "r2": p.r2, "decay": p.decay, "flatness": p.flatness,
                 **_families(p, "moving-average")}
 
-    decide_property(
-        claims, "L11-rnn", title="an RNN's influence is causal and decays geometrically: a moving average",
+    claims.property(
+        title="an RNN's influence is causal and decays geometrically: a moving average",
         source="lecture: why Transformers are hard to train (a)", examples=rnns(st.just(1)), measure=measure,
         parts=[("no influence from the future", "future", 0.5, "below"),
                ("log influence linear in the lag", "r2", 0.7, "above"),
@@ -194,15 +201,16 @@ def test_L11_rnn_is_a_moving_average(claims):
         negations=[("an RNN's influence is flat", "flatness", 0.25, "below")])
 
 
+@pytest.mark.claim("L11-rnn-stacked")
 def test_L11_stacked_rnn_is_causal_and_decays_in_the_tail(claims):
     def measure(ex):
         cell, width, layers, in_dim, length, seed = ex
         cfg = RNNConfig(in_dim=in_dim, width=width, layers=layers, cell=cell)
-        _, _, p = _measure("rnn", cfg, length, derive_seed(claims.session.base_seed, "L11-R2", seed))
+        _, _, p = _measure("rnn", cfg, length, derive_seed(claims.base_seed, "L11-R2", seed))
         return {"future": p.future, "reach": p.past / (length - 1), "decay": p.decay, "flatness": p.flatness}
 
-    decide_property(
-        claims, "L11-rnn-stacked", title="a stacked RNN is causal, reaches the whole past and decays: a moving average",
+    claims.property(
+        title="a stacked RNN is causal, reaches the whole past and decays: a moving average",
         source="lecture: why Transformers are hard to train (a)", examples=rnns(st.integers(2, 3)), measure=measure,
         parts=[("no influence from the future", "future", 0.5, "below"),
                ("reaches the whole past", "reach", 0.99, "above"),
@@ -210,17 +218,18 @@ def test_L11_stacked_rnn_is_causal_and_decays_in_the_tail(claims):
         negations=[("a stacked RNN's influence is flat", "flatness", 0.25, "below")])
 
 
+@pytest.mark.claim("L11-rnn-rate")
 def test_L11_tanh_rnn_decay_follows_the_recurrent_scale(claims):
     def measure(ex):
         g, width, seed = ex
         cfg = RNNConfig(in_dim=2, width=width, cell="tanh", recurrent_scale=g)
-        model, _, p = _measure("rnn", cfg, 12, derive_seed(claims.session.base_seed, "L11-g", seed))
+        model, _, p = _measure("rnn", cfg, 12, derive_seed(claims.base_seed, "L11-g", seed))
         rho = torch.linalg.eigvals(model.rnn.weight_hh_l0.detach()).abs().max().item()  # = g x the default's
         return {"decay - log rho": p.decay - math.log(rho), "decay - log(g/sqrt 3)": p.decay - math.log(g / 3**0.5),
                 "decay": p.decay}
 
-    decide_property(
-        claims, "L11-rnn-rate", title="a tanh RNN decays at most at log rho(W_hh), which scales as log g",
+    claims.property(
+        title="a tanh RNN decays at most at log rho(W_hh), which scales as log g",
         source="lecture: why Transformers are hard to train (a)",
         examples=st.tuples(st.floats(0.3, 1.4), st.sampled_from([32, 64]), st.integers(0, 2**32)), measure=measure,
         parts=[("decay at most log rho(W_hh) + 0.15 (linearisation, plus a finite-lag transient)", "decay - log rho",
@@ -230,11 +239,12 @@ def test_L11_tanh_rnn_decay_follows_the_recurrent_scale(claims):
         negations=[("a contracting tanh RNN's influence does not decay", "decay", 0.0, "above")])
 
 
+@pytest.mark.claim("L8-entropy")
 def test_L8_kaiming_lowers_first_layer_attention_entropy(claims):
     # The lecture's exact model, 5 seeds: construction only, no training (fast at any tier).
     ratios, defaults, kaimings = [], [], []
     for i in range(5):
-        seed = derive_seed(claims.session.base_seed, "L8-entropy", i)
+        seed = derive_seed(claims.base_seed, "L8-entropy", i)
         x = torch.randn(16, 10, 100, generator=torch.Generator().manual_seed(seed))
         model = build_model("lecture_transformer", seed=seed)
         default = attention_entropy(model, x)
@@ -244,7 +254,7 @@ def test_L8_kaiming_lowers_first_layer_attention_entropy(claims):
         defaults.append(default)
         kaimings.append(kaiming)
     outcome = claims.record_property(
-        "L8-entropy", title="kaiming init sharpens first-layer attention far below the default's",
+        title="kaiming init sharpens first-layer attention far below the default's",
         source="lecture table 2 (kaiming 3.50) and DIGEST.md section 3", seconds=0.0,
         parts=[("kaiming / default entropy below 0.5", ratios, 0.5, "below"),
                ("default entropy near ln 16 = 2.77 (above 0.9 ln 16)", defaults, 0.9 * math.log(16), "above")],

@@ -87,11 +87,12 @@ def table1(tier):
     }
 
 
+@pytest.mark.slow
 @pytest.mark.claim("L6")
 def test_L6_warmup_makes_lr_1e3_trainable(claims):
     s = table1(claims.tier)
     outcome = claims.decide(
-        "L6", title="1% warm-up beats no warm-up at lr 1e-3; no warm-up ends near the floor",
+        title="1% warm-up beats no warm-up at lr 1e-3; no warm-up ends near the floor",
         source="lecture table 1", lecture=LECTURE, design=L6_DESIGN,
         settings={k: s[k] for k in ("1e-3 + 1% warm-up", "1e-3, no warm-up")},
         pairs=[Pair("1e-3 + 1% warm-up", "1e-3, no warm-up", 0.8)],
@@ -104,7 +105,7 @@ def test_L6_warmup_makes_lr_1e3_trainable(claims):
 def test_L7_lr_1e4_beats_1e3_and_1e5(claims):
     s = table1(claims.tier)
     outcome = claims.decide(
-        "L7", title="without warm-up, lr 1e-4 beats 1e-3 (collapse) and 1e-5 (too slow)",
+        title="without warm-up, lr 1e-4 beats 1e-3 (collapse) and 1e-5 (too slow)",
         source="lecture table 1", lecture=LECTURE,
         settings={k: s[k] for k in ("1e-4, no warm-up", "1e-3, no warm-up", "1e-5, no warm-up")},
         pairs=[Pair("1e-4, no warm-up", "1e-3, no warm-up", 0.8), Pair("1e-4, no warm-up", "1e-5, no warm-up", 0.8)],

@@ -24,7 +24,8 @@ import time
 import numpy as np
 
 from trainability.models import TransformerConfig
-from trainability.runner import Runner, Setting, derive_seed
+from trainability.pool import Runner
+from trainability.setting import Setting, derive_seed
 from trainability.tasks import LectureTask
 from trainability.tiers import Tier
 from trainability.verdicts import Design

@@ -5,7 +5,7 @@ import math
 import numpy as np
 
 from trainability.models import TransformerConfig
-from trainability.runner import RunResult, Setting, derive_seed
+from trainability.setting import RunResult, Setting, derive_seed
 from trainability.tasks import LectureTask
 
 TINY_MODEL = TransformerConfig(in_dim=3, d_model=8, n_heads=2, n_layers=2, ffn=16)

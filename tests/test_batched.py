@@ -14,8 +14,8 @@ import pytest
 from hypothesis import given, strategies as st
 
 from helpers import TINY, TINY_MODEL
-from trainability.batched import Members, batch_key, run_batch
-from trainability.runner import run
+from trainability.engines import batch_key, run, run_batch
+from trainability.engines.batched import Members
 from trainability.tasks import LectureTask
 
 
@@ -80,7 +80,7 @@ def test_a_members_result_does_not_depend_on_its_batch_mates():
 
 
 def test_runner_groups_compatible_jobs_and_splits_them_over_workers():
-    from trainability.runner import Runner
+    from trainability.pool import Runner
 
     runner = Runner("cpu", workers=2, batch=3)
     other = dataclasses.replace(TINY, steps=TINY.steps + 1)
@@ -88,6 +88,6 @@ def test_runner_groups_compatible_jobs_and_splits_them_over_workers():
     chunks = runner.chunks(jobs)
     # 7 compatible jobs at most 3 a batch: 3 chunks (3, 3, 1); the odd job alone
     assert sorted(len(c[0]) for c in chunks) == [1, 1, 3, 3]
-    assert all(c[2] for c in chunks) and sum(len(c[0]) for c in chunks) == 8
+    assert all(c[2] == "batched" for c in chunks) and sum(len(c[0]) for c in chunks) == 8
     assert all(len({batch_key(j[0]) for j in c[0]}) == 1 for c in chunks)
     assert [len(c[0]) for c in Runner("cpu", workers=2, batch=0).chunks(jobs)] == [1] * 8

@@ -6,21 +6,25 @@ import torch
 CLAIM_FILE = """
 import dataclasses
 from trainability.models import TransformerConfig
-from trainability.runner import Setting
+from trainability.setting import Setting
 from trainability.tasks import LectureTask
 from trainability.verdicts import Pair
 
 TINY = Setting(model=TransformerConfig(in_dim=3, d_model=8, n_heads=2, n_layers=1, ffn=16),
                task=LectureTask(batch=4, length=3, in_dim=3), steps=30, eval_batches=2, escape_window=4)
 
+import pytest
+
+@pytest.mark.claim("T1")
 def test_lr_claim(claims):
-    out = claims.decide("T1", title="lr 3e-3 beats lr 1e-6", source="test",
+    out = claims.decide(title="lr 3e-3 beats lr 1e-6", source="test",
                         settings={"fast": dataclasses.replace(TINY, lr=3e-3), "slow": dataclasses.replace(TINY, lr=1e-6)},
                         pairs=[Pair("fast", "slow", 0.8)], lecture={"slow": 2.31})
     claims.check(out)
 
+@pytest.mark.claim("T2")
 def test_expected_refuted(claims):
-    out = claims.decide("T2", title="lr 1e-6 beats lr 3e-3", source="test",
+    out = claims.decide(title="lr 1e-6 beats lr 3e-3", source="test",
                         settings={"slow": dataclasses.replace(TINY, lr=1e-6), "fast": dataclasses.replace(TINY, lr=3e-3)},
                         pairs=[Pair("slow", "fast", 0.8)])
     claims.check(out, {claims.tier.name: ("refuted", "a tiny lr cannot win in 30 steps")})
@@ -94,12 +98,12 @@ def test_each_xdist_worker_takes_its_own_gpu(monkeypatch):
 
 
 def test_markers_are_registered(pytester):
-    result = pytester.runpytest("--markers")
+    result = pytester.runpytest_subprocess("--markers")
     result.stdout.fnmatch_lines(["@pytest.mark.claim(id)*", "@pytest.mark.gpu*", "@pytest.mark.slow*"])
 
 
 def test_grid_rows_from_several_claims_make_one_table():
-    from trainability.plugin import format_grids
+    from trainability.report import format_grids
 
     records = [{"extra": {"grid": "G", "row": "a", "cells": {"x": 0.5, "y": 0.25}}},
                {"extra": {"grid": "G", "row": "b", "cells": {"x": 1.0, "y": 0.125}}}, {"extra": {}}]
@@ -107,3 +111,117 @@ def test_grid_rows_from_several_claims_make_one_table():
     lines = table.splitlines()
     assert lines[0] == "G" and lines[1].split() == ["x", "y"]
     assert lines[2].split() == ["a", "0.5", "0.25"] and lines[3].split() == ["b", "1", "0.125"]
+
+
+NO_RUN = """
+import pytest
+
+@pytest.mark.claim("P")
+def test_p(claims):
+    pass
+"""
+
+
+def test_relative_paths_are_taken_from_where_pytest_started(pytester):
+    """--store and --claims-report: one rule (the directory pytest was started in), as --help says."""
+    pytester.makeini("[pytest]\n")  # the rootdir is pytester.path
+    pytester.makepyfile(test_claims=NO_RUN)
+    sub = pytester.mkdir("sub")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(sub)
+        result = pytester.runpytest_subprocess(*ARGS, str(pytester.path / "test_claims.py"),
+                                               "--store", "runs/s.sqlite", "--claims-report", "out/r.json")
+    result.assert_outcomes(passed=1)
+    assert (sub / "runs" / "s.sqlite").is_file() and (sub / "out" / "r.json").is_file()
+    assert not (pytester.path / "runs").exists()
+    assert "relative paths are taken from the directory pytest was started in" in " ".join(
+        pytester.runpytest("--help").stdout.lines)
+
+
+def test_the_default_store_lives_in_the_rootdir(pytester):
+    pytester.makeini("[pytest]\n")
+    pytester.makepyfile(test_claims=NO_RUN)
+    sub = pytester.mkdir("sub")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(sub)
+        result = pytester.runpytest_subprocess(*ARGS, str(pytester.path / "test_claims.py"))
+    result.assert_outcomes(passed=1)
+    assert (pytester.path / ".trainability" / "runs.sqlite").is_file() and not (sub / ".trainability").exists()
+
+
+def test_an_unrelated_project_gets_no_store_and_no_torch(pytester):
+    pytester.makepyfile(test_plain="import sys\n\ndef test_x():\n    assert 'torch' not in sys.modules\n")
+    result = pytester.runpytest_subprocess("-p", "no:randomly")
+    result.assert_outcomes(passed=1)
+    assert not (pytester.path / ".trainability").exists()
+
+
+def test_the_plugin_loads_with_dash_p_when_it_is_also_installed(pytester):
+    pytester.makepyfile(test_plain="def test_x():\n    pass\n")
+    result = pytester.runpytest_subprocess("-p", "trainability.plugin")
+    result.assert_outcomes(passed=1)
+    assert "already registered" not in result.stderr.str()
+
+
+def test_a_read_only_store_is_refused_before_any_run(pytester, monkeypatch):
+    from trainability import store as store_module
+
+    pytester.makepyfile(test_claims=NO_RUN)
+    path = pytester.path / "ro.sqlite"
+    store_module.RunStore(path).close()
+    # root may write any file, so make the store's write refuse as a read-only file's would
+    pytester.makeconftest("""
+import sqlite3
+from trainability import store
+
+class _ReadOnly(sqlite3.Connection):
+    def execute(self, sql, *args):
+        if sql.lstrip().upper().startswith(("INSERT", "UPDATE", "CREATE")):
+            raise sqlite3.OperationalError("attempt to write a readonly database")
+        return super().execute(sql, *args)
+
+_connect = sqlite3.connect
+store.sqlite3.connect = lambda *a, **k: _connect(*a, factory=_ReadOnly, **k)
+""")
+    result = pytester.runpytest_subprocess(*ARGS, "--store", str(path))
+    assert result.ret != 0
+    result.stderr.fnmatch_lines(["*ro.sqlite is not writable here (attempt to write a readonly database)*"])
+    assert "passed" not in result.stdout.str()
+
+
+def test_the_claim_id_comes_from_the_marker_with_parameters_filled_in(pytester):
+    pytester.makepyfile(test_ids="""
+import pytest
+
+@pytest.mark.claim("X-{kind}")
+@pytest.mark.parametrize("kind", ["a", "b"])
+def test_marked(claims, kind):
+    assert claims.id == f"X-{kind}" and claims.base_seed == 5
+
+def test_unmarked(claims):
+    pass
+
+@pytest.mark.claim("Y-{nope}")
+def test_bad_template(claims):
+    pass
+""")
+    result = pytester.runpytest_subprocess("--no-store", "--base-seed", "5", "-p", "no:randomly")
+    result.assert_outcomes(passed=2, errors=2)
+    result.stdout.fnmatch_lines(["*mark it with @pytest.mark.claim*", "*names 'nope'*not one of the test's parameters*"])
+
+
+def test_the_slow_marker_selects_the_slow_claims(pytestconfig):
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "pytest", "claims/", "--co", "-q", "-m", "slow", "-p", "no:randomly"],
+                         cwd=str(pytestconfig.rootpath), capture_output=True, text=True)
+    selected = [line for line in out.stdout.splitlines() if "::" in line]
+    assert selected and all("claims/" in s for s in selected), out.stdout + out.stderr
+
+
+def test_the_plugins_scales_are_the_tiers():
+    from trainability.plugin import SCALES
+    from trainability.tiers import TIERS
+
+    assert set(SCALES) == set(TIERS)

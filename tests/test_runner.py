@@ -5,7 +5,9 @@ import math
 import pytest
 
 from helpers import TINY
-from trainability.runner import Runner, Setting, escape_step, run
+from trainability.engines import run
+from trainability.pool import Runner
+from trainability.setting import Setting, escape_step
 
 
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -51,7 +53,7 @@ def test_escape_step_is_the_first_window_below_the_level():
 
 @pytest.mark.parametrize("batch", [0, 64], ids=["plain", "batched"])
 def test_runner_pool_matches_in_process_runs_and_caches(batch):
-    from trainability.batched import run_batch
+    from trainability.engines import run_batch
 
     runner = Runner("cpu", workers=2, batch=batch)
     try:
@@ -95,7 +97,8 @@ def test_progress_lines_are_throttled(caplog):
     (dict(init="he"), "valid inits: default, default_redrawn"),
     (dict(model_name="resnet"), "valid models: cnn, lecture_transformer, rnn"),
     (dict(model_name="rnn"), "model 'rnn' takes a RNNConfig, got a TransformerConfig"),
-    (dict(eval_batches=-1), "eval_batches must be a non-negative int"),
+    (dict(eval_batches=-1), "eval_batches must be a positive int"),
+    (dict(eval_batches=0), r"eval_batches must be a positive int \(the test loss is the run's reported number"),
 ])
 def test_bad_settings_fail_before_any_training(changes, match):
     with pytest.raises(ValueError, match=match):

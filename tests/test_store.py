@@ -10,7 +10,8 @@ import sys
 import pytest
 
 from helpers import TINY
-from trainability.runner import Runner, RunResult
+from trainability.pool import Runner
+from trainability.setting import RunResult
 from trainability.store import RunStore, StoreError
 
 
@@ -67,7 +68,7 @@ KILLED_WRITER = """
 import sys, time
 sys.path.insert(0, {tests!r})
 from helpers import TINY
-from trainability.runner import RunResult
+from trainability.setting import RunResult
 from trainability.store import RunStore
 store = RunStore({path!r})
 for i in range(100000):
@@ -119,3 +120,94 @@ def test_a_corrupted_store_is_refused_clearly(tmp_path):
     path.write_bytes(bytes(data))
     with pytest.raises(StoreError, match="corrupt run store|not a usable run store"):
         RunStore(path)
+
+
+def _package_copy(tmp_path):
+    import shutil
+
+    import trainability
+
+    root = tmp_path / "trainability"
+    shutil.copytree(os.path.dirname(trainability.__file__), root, ignore=shutil.ignore_patterns("__pycache__"))
+    return root
+
+
+def test_the_code_version_covers_every_engine_file_and_what_the_engines_import(tmp_path):
+    from trainability.store import code_version, run_modules
+
+    root = _package_copy(tmp_path)
+    names = {p.relative_to(root).as_posix() for p in run_modules(root)}
+    assert {"engines/plain.py", "engines/batched.py", "setting.py", "models.py", "tasks.py", "inits.py",
+            "schedules.py", "masks.py"} <= names
+    assert not names & {"store.py", "pool.py", "verdicts.py", "plugin.py", "stats.py"}  # nothing that computes no run
+    before = code_version(root)
+    (root / "engines" / "fast.py").write_text("def run_jobs(jobs, device, progress_every):\n    return []\n")
+    assert code_version(root) != before  # a new engine file, imported by nobody yet, is in the key
+    added = code_version(root)
+    (root / "helper.py").write_text("SCALE = 2.0\n")
+    assert code_version(root) == added  # a module no engine imports is not
+    plain = root / "engines" / "plain.py"
+    plain.write_text(plain.read_text().replace("from .common import", "from ..helper import SCALE\nfrom .common import"))
+    with_import = code_version(root)
+    (root / "helper.py").write_text("SCALE = 3.0\n")
+    assert code_version(root) != with_import  # once an engine imports it, its code is in the key
+
+
+def _read_only_store(tmp_path) -> str:
+    path = tmp_path / "ro" / "runs.sqlite"
+    RunStore(path).close()
+    for p in path.parent.iterdir():
+        p.chmod(0o444)
+    path.parent.chmod(0o555)
+    return str(path)
+
+
+OPEN_AS_ANOTHER_USER = """
+import os, sys
+from trainability.store import RunStore, StoreError  # imported first: the Python lives under /root
+if os.geteuid() == 0:  # root writes anything: check as an unprivileged user, as a user would meet it
+    os.setgid(65534); os.setuid(65534)
+try:
+    RunStore(sys.argv[1])
+except StoreError as e:
+    print("StoreError:", e)
+"""
+
+
+def test_a_read_only_store_is_refused_at_the_start_with_a_clear_message(tmp_path):
+    os.chmod(tmp_path, 0o755)
+    path = _read_only_store(tmp_path)
+    for parent in tmp_path.parents:  # the unprivileged user must reach the file to find it read-only
+        if str(parent).startswith("/tmp/") and os.stat(parent).st_uid == os.geteuid():
+            os.chmod(parent, os.stat(parent).st_mode | 0o055)
+    out = subprocess.run([sys.executable, "-c", OPEN_AS_ANOTHER_USER, path], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert "StoreError:" in out.stdout and "--store with another path" in out.stdout, out.stdout
+    assert "read-only" in out.stdout or "not writable" in out.stdout or "unable to open" in out.stdout, out.stdout
+
+
+class _FailingStore:
+    """A store that reads nothing and refuses every write, as a store made read-only mid-session."""
+
+    path = "/nowhere/runs.sqlite"
+
+    def __init__(self):
+        self.puts = 0
+
+    def get(self, *args):
+        return None
+
+    def put(self, result, engine):
+        self.puts += 1
+        raise StoreError(f"cannot write to the run store {self.path} (attempt to write a readonly database)")
+
+
+def test_a_store_that_fails_later_loses_none_of_the_sessions_results(one_thread):
+    store = _FailingStore()
+    runner = Runner("cpu", workers=1, store=store)
+    with pytest.warns(UserWarning, match="readonly database.*kept in memory"):
+        got = runner.results([(TINY, 0), (TINY, 1), (TINY, 2)])
+    assert [r.seed for r in got] == [0, 1, 2] and all(r.losses for r in got)
+    assert store.puts == 1 and [r.seed for r in runner.unstored] == [0, 1, 2]  # one failure, then no more tries
+    assert runner.results([(TINY, 1)])[0] is got[1]  # still served from memory
+    runner.close()

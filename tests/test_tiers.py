@@ -1,6 +1,8 @@
 """The lecture's tables as settings: every row once, valid, at the lecture's exact scale."""
 
-from trainability.batched import batch_key
+import pytest
+
+from trainability.engines import batch_key
 from trainability.tiers import CPU, LECTURE, LECTURE_TABLES
 
 
@@ -15,3 +17,9 @@ def test_every_row_of_the_lectures_tables_is_a_distinct_valid_setting():
     assert len({batch_key(s) for s in settings.values()}) == 3
     assert all(s.model == LECTURE.base.model or s.model.n_layers == 2 for s in settings.values())
     assert CPU.setting(**LECTURE_TABLES["uniform +-0.01 2 layers"]).lr == 1e-3 * CPU.lr_scale
+
+
+@pytest.mark.parametrize("lr", [-1, 0, float("nan"), "1e-3"])
+def test_a_bad_lr_is_reported_as_the_user_gave_it(lr):
+    with pytest.raises(ValueError, match=rf"lr must be a positive finite number \(lecture units\), got {lr!r}"):
+        CPU.setting(lr=lr)

@@ -1,16 +1,44 @@
-"""trainability: claims about why neural networks are hard or easy to train, as checks."""
+"""trainability: claims about why neural networks are hard or easy to train, as checks.
 
-from .inits import INITS, RULES, apply_init, touched
-from .models import MODELS, LectureTransformer, TransformerConfig, build_model, n_params
-from .runner import Runner, RunResult, Setting, derive_seed, run
-from .schedules import Schedule, constant, join, linear, warmup_steps, warmup_then
-from .tasks import LectureTask
-from .tiers import TIERS, Tier, get_tier
-from .verdicts import Design, Outcome, Pair, decide
+Layers, each importing only the ones below it (tests/test_layers.py checks):
+    0  models, tasks, inits, schedules, masks, stats, influence   building blocks
+    1  setting                 what a run is: Setting, seed streams, RunResult
+    2  engines, store          what computes a run (plain, batched); where finished runs are kept
+    3  pool, verdicts          many runs scheduled (Runner); runs turned into verdicts
+    4  tiers, families, properties                              scales and claim families
+    5  session, report         the pytest fixture's state; the summary table and JSON report
+    6  plugin                  pytest hooks and options (light: loads the rest on first use)
 
-__all__ = [
-    "INITS", "RULES", "apply_init", "touched", "MODELS", "LectureTransformer", "TransformerConfig", "build_model",
-    "n_params", "Runner", "RunResult", "Setting", "derive_seed", "run", "Schedule", "constant", "join", "linear",
-    "warmup_steps", "warmup_then", "LectureTask", "TIERS", "Tier", "get_tier", "Design", "Outcome", "Pair", "decide",
-]
+The names below are loaded on first use, so ``import trainability`` does not import torch.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+_EXPORTS = {
+    "inits": ("INITS", "RULES", "apply_init", "touched"),
+    "models": ("MODELS", "LectureTransformer", "TransformerConfig", "build_model", "n_params"),
+    "setting": ("RunResult", "Setting", "Streams", "derive_seed"),
+    "engines": ("run",),
+    "pool": ("Runner",),
+    "schedules": ("Schedule", "constant", "join", "linear", "warmup_steps", "warmup_then"),
+    "tasks": ("LectureTask", "SequenceTask"),
+    "tiers": ("TIERS", "Tier", "get_tier"),
+    "verdicts": ("Design", "Outcome", "Pair", "decide"),
+}
+_WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
+__all__ = sorted(_WHERE)
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    if name not in _WHERE:
+        raise AttributeError(f"module 'trainability' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -188,11 +188,22 @@ class SequenceRNN(nn.Module):
         return self.out_fc(h)  # (T, B, I)
 
 
-# Registry: name -> (config class, module class). A variant is dataclasses.replace(cfg, ...).
-MODELS: dict[str, tuple[type, Callable[..., nn.Module]]] = {
-    "lecture_transformer": (TransformerConfig, LectureTransformer),
-    "cnn": (CNNConfig, SequenceCNN),
-    "rnn": (RNNConfig, SequenceRNN),
+@dataclass(frozen=True)
+class ModelSpec:
+    """A registry entry: how to build a model, and what the engines may do with it."""
+
+    config: type  # its frozen config dataclass; a variant is dataclasses.replace(cfg, ...)
+    module: Callable[..., nn.Module]  # module(cfg) -> the model
+    engines: tuple[str, ...]  # engines that can run it (trainability.engines.ENGINES), preferred last
+    dropout_stream: bool = False  # its dropout can be drawn from a masks.MaskStream (masks.install) on the CPU
+
+
+# Registry: name -> ModelSpec. Only the lecture's encoder is hand-batched (engines/batched.py);
+# the CNN and RNN run on the plain loop (nn.RNN/LSTM/GRU and Conv1d have no per-member batching here).
+MODELS: dict[str, ModelSpec] = {
+    "lecture_transformer": ModelSpec(TransformerConfig, LectureTransformer, ("plain", "batched"), dropout_stream=True),
+    "cnn": ModelSpec(CNNConfig, SequenceCNN, ("plain",)),
+    "rnn": ModelSpec(RNNConfig, SequenceRNN, ("plain",)),
 }
 
 
@@ -204,7 +215,7 @@ def build_model(name: str, cfg=None, *, seed: int | None = None) -> nn.Module:
     """
     if name not in MODELS:
         raise ValueError(f"unknown model {name!r}; valid models: {', '.join(sorted(MODELS))}")
-    cfg_cls, module_cls = MODELS[name]
+    cfg_cls, module_cls = MODELS[name].config, MODELS[name].module
     cfg = cfg_cls() if cfg is None else cfg
     if not isinstance(cfg, cfg_cls):
         raise TypeError(f"model {name!r} takes a {cfg_cls.__name__}, got {type(cfg).__name__}")

@@ -2,17 +2,23 @@
 
 A run is keyed by a hash of everything that determines its numbers: the full Setting, the seed,
 the device type, the engine (plain loop or batched members: they differ in float rounding),
-the library's code version (a hash of the modules that compute runs) and the torch version.
-A tier is only a mapping to Settings, so two tiers that ask for the same Setting share runs.
+the library's code version and the torch version. The code version hashes every module of the
+engines package and every trainability module they import, transitively, read from their import
+statements (``run_modules``): code in a new engine file, or in any module an engine comes to
+import, changes the key with no list to keep. A tier is only a mapping to Settings, so two tiers
+that ask for the same Setting share runs.
 
 Safety: WAL journal and one transaction per run, so concurrent writers (xdist workers, several
 sessions) lose nothing, and a killed process loses only the runs it had not finished. A file
-that is not SQLite, a SQLite file of another program, a store of another schema version or one
-that fails SQLite's quick_check is refused with StoreError before anything is read or written.
+that is not SQLite, a SQLite file of another program, a store of another schema version, one
+that fails SQLite's quick_check, or one this process cannot write is refused with StoreError
+before anything is read or written. This module imports neither torch nor the engines at import
+time (the pytest plugin checks a store before any claim is collected).
 """
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import hashlib
 import json
@@ -21,26 +27,58 @@ import os
 import sqlite3
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import torch
-
-from .runner import RunResult, Setting
+if TYPE_CHECKING:
+    from .setting import RunResult, Setting
 
 APP, SCHEMA = "trainability-run-store", "1"
-_RUN_MODULES = ("models.py", "tasks.py", "inits.py", "schedules.py", "runner.py", "batched.py", "masks.py")
+PACKAGE = Path(__file__).parent
 
 
 class StoreError(RuntimeError):
     """The store file cannot be used; the message says why and what to do."""
 
 
-def code_version() -> str:
-    """A hash of the modules whose code decides a run's numbers."""
+def _imported_files(path: Path, root: Path) -> list[Path]:
+    """Source files of the package (rooted at ``root``) that ``path`` imports, anywhere in it."""
+    package = path.parent.relative_to(root).parts  # the importing module's package, below root
+    out = []
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.ImportFrom) and node.level > 0:
+            base = package[:len(package) - (node.level - 1)] if node.level > 1 else package
+            stems = [(*base, *(node.module.split(".") if node.module else ()))]
+            stems += [(*stems[0], alias.name) for alias in node.names]  # "from . import masks"
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+            stems = [tuple(n.split(".")[1:]) for n in names if n.split(".")[0] == root.name]
+        else:
+            continue
+        for stem in stems:
+            for candidate in (root.joinpath(*stem, "__init__.py"), root.joinpath(*stem).with_suffix(".py")):
+                if stem and candidate.is_file():
+                    out.append(candidate)
+    return out
+
+
+def run_modules(root: Path = PACKAGE) -> list[Path]:
+    """The files whose code decides a run's numbers: the engines package and, transitively,
+    every module of the package they import."""
+    todo, seen = sorted((root / "engines").glob("*.py")), set()
+    while todo:
+        path = todo.pop()
+        if path not in seen:
+            seen.add(path)
+            todo += _imported_files(path, root)
+    return sorted(seen)
+
+
+def code_version(root: Path = PACKAGE) -> str:
+    """A hash of the modules whose code decides a run's numbers (``run_modules``)."""
     h = hashlib.sha256()
-    here = Path(__file__).parent
-    for name in _RUN_MODULES:
-        h.update(name.encode())
-        h.update((here / name).read_bytes())
+    for path in run_modules(root):
+        h.update(path.relative_to(root).as_posix().encode())
+        h.update(path.read_bytes())
     return h.hexdigest()[:16]
 
 
@@ -48,6 +86,8 @@ CODE_VERSION = code_version()
 
 
 def run_key(setting: Setting, seed: int, device: str, engine: str) -> str:
+    import torch
+
     parts = {"setting": dataclasses.asdict(setting), "seed": seed, "device": torch.device(device).type,
              "engine": engine, "code": CODE_VERSION, "torch": str(torch.__version__)}
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=repr).encode()).hexdigest()
@@ -56,8 +96,11 @@ def run_key(setting: Setting, seed: int, device: str, engine: str) -> str:
 class RunStore:
     def __init__(self, path: str | os.PathLike):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         hint = f"move {self.path} away, or pass --store with another path (--no-store to run without one)"
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise StoreError(f"cannot create the run store's folder {self.path.parent} ({e}); {hint}") from None
         try:
             self.db = sqlite3.connect(self.path, timeout=120, isolation_level=None)
             self.db.execute("PRAGMA busy_timeout = 120000")
@@ -76,6 +119,9 @@ class RunStore:
             self.db.execute("COMMIT")
             meta = dict(self.db.execute("SELECT key, value FROM meta")) if "meta" in tables or not tables else {}
         except sqlite3.DatabaseError as e:
+            if "readonly" in str(e):
+                raise StoreError(f"{self.path} is read-only here ({e}): finished runs could not be saved; "
+                                 f"{hint}") from None
             raise StoreError(f"{self.path} is not a usable run store ({e}); {hint}") from e
         if meta.get("app") != APP:
             self.db.close()
@@ -83,8 +129,17 @@ class RunStore:
         if meta.get("schema") != SCHEMA:
             self.db.close()
             raise StoreError(f"{self.path} has store schema {meta.get('schema')!r}, this library writes {SCHEMA!r}; {hint}")
+        try:  # a store that cannot be written fails now, not after the first run has trained
+            with self.db:
+                self.db.execute("INSERT OR REPLACE INTO meta VALUES ('opened', ?)", (repr(time.time()),))
+        except sqlite3.DatabaseError as e:
+            self.db.close()
+            raise StoreError(f"{self.path} is not writable here ({e}): finished runs could not be saved; "
+                             f"{hint}") from None
 
     def get(self, setting: Setting, seed: int, device: str, engine: str) -> RunResult | None:
+        from .setting import RunResult
+
         row = self.db.execute("SELECT result FROM runs WHERE key = ?", (run_key(setting, seed, device, engine),)).fetchone()
         if row is None:
             return None
@@ -93,14 +148,18 @@ class RunStore:
         return RunResult(setting=setting, **data)
 
     def put(self, result: RunResult, engine: str) -> None:
-        """Store one finished run in its own transaction."""
+        """Store one finished run in its own transaction; StoreError if the store refuses it."""
         data = {f.name: getattr(result, f.name) for f in dataclasses.fields(result) if f.name != "setting"}
         data["test_loss"] = result.test_loss if math.isfinite(result.test_loss) else str(result.test_loss)
         key = run_key(result.setting, result.seed, result.device, engine)
-        with self.db:  # BEGIN ... COMMIT (or ROLLBACK on error)
-            self.db.execute("INSERT OR REPLACE INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                            (key, result.seed, result.device, engine, CODE_VERSION, str(torch.__version__),
-                             json.dumps(dataclasses.asdict(result.setting), default=repr), json.dumps(data), time.time()))
+        try:
+            with self.db:  # BEGIN ... COMMIT (or ROLLBACK on error)
+                self.db.execute("INSERT OR REPLACE INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                (key, result.seed, result.device, engine, CODE_VERSION, result.torch_version,
+                                 json.dumps(dataclasses.asdict(result.setting), default=repr), json.dumps(data),
+                                 time.time()))
+        except sqlite3.Error as e:
+            raise StoreError(f"cannot write to the run store {self.path} ({e})") from None
 
     def __len__(self) -> int:
         return self.db.execute("SELECT COUNT(*) FROM runs").fetchone()[0]

@@ -47,6 +47,11 @@ class LectureTask:
         """The lecture's loss: 0.5 * mean squared error."""
         return (0.5 * (y - target) ** 2).mean()
 
+    @staticmethod
+    def losses(y: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        """The lecture's loss per member of a batch of runs: y, target (K, ...) -> (K,)."""
+        return (0.5 * (y - target) ** 2).flatten(1).mean(1)
+
     def relative(self, loss: float) -> float:
         """Relative MSE: loss / floor, the fraction of the target's variance left unexplained."""
         return loss / self.floor
@@ -113,6 +118,7 @@ class SequenceTask:
         return x, y.contiguous()
 
     loss = staticmethod(LectureTask.loss)
+    losses = staticmethod(LectureTask.losses)
 
     def relative(self, loss: float) -> float:
         return loss / self.floor

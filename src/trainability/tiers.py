@@ -16,12 +16,13 @@ too few and only crawls, and does not show the plateau-and-escape dynamics at al
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 
 from .models import TransformerConfig
-from .runner import Setting
+from .setting import Setting
 from .schedules import warmup_steps
-from .tasks import LectureTask, SequenceTask
+from .tasks import LectureTask
 from .verdicts import Design
 
 SCALES = ("cpu", "lecture")
@@ -40,7 +41,10 @@ class Tier:
         init: str = "default", init_scale: float | None = None, init_rule: str = "matrices",
         batch: int | None = None, layout: str | None = None, eval_mode: str | None = None,
     ) -> Setting:
-        """A setting named in the lecture's units, at this tier's scale."""
+        """A setting named in the lecture's units, at this tier's scale. Bad values are reported
+        as given (lecture units), before any scaling."""
+        if not (isinstance(lr, (int, float)) and math.isfinite(lr) and lr > 0):
+            raise ValueError(f"lr must be a positive finite number (lecture units), got {lr!r}")
         model = self.base.model
         if layers is not None:
             model = dataclasses.replace(model, n_layers=layers)
@@ -95,15 +99,6 @@ LECTURE_TABLES: dict[str, dict] = {
     "lr 1e-4, no warm-up, 2 layers": dict(lr=1e-4, layers=2),
     "lr 1e-3, no warm-up, batch 64": dict(lr=1e-3, batch=64),
 }
-
-
-def sequence_setting(model_name: str, cfg, kind: str, *, steps: int, reach: float, lr: float = 3e-3,
-                     eval_batches: int = 50) -> Setting:
-    """A run on a SequenceTask (the L11 / L12 experiments): one optimiser for every family; the
-    "escape" step is when the running training loss (window 20) first falls below reach x floor."""
-    task = SequenceTask(kind=kind)
-    return Setting(model=cfg, task=task, model_name=model_name, lr=lr, steps=steps, eval_batches=eval_batches,
-                   escape_level=reach * task.floor, escape_window=20)
 
 
 def get_tier(name: str) -> Tier:

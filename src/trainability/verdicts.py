@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 from . import stats
-from .runner import Runner, RunResult, Setting, derive_seed
+from .setting import RunResult, Setting, derive_seed
 
 
 METRICS = ("final", "escape")
@@ -150,11 +150,13 @@ def _combine(verdicts: list[str]) -> str:
 
 
 def decide(
-    runner: Runner, *, claim_id: str, title: str, source: str, tier: str, settings: dict[str, Setting],
+    runner, *, claim_id: str, title: str, source: str, tier: str, settings: dict[str, Setting],
     pairs: list[Pair] = (), levels: list[tuple[str, float, str]] = (), design: Design, base_seed: int,
     lecture: dict[str, float] | None = None, extra: dict | None = None, metric: str = "final",
 ) -> Outcome:
     """Decide a claim made of paired comparisons (all must hold) and level checks.
+
+    ``runner`` is anything with ``results(jobs, label) -> [RunResult]`` (a pool.Runner).
 
     ``levels`` are (label, threshold, direction) on the setting's relative MSE (final / floor),
     decided on the median with a distribution-free interval. ``metric`` is what the pairs compare:

@@ -1,11 +1,11 @@
 """Many runs as one computation: K members of the lecture's Transformer, hand-batched.
 
 Notation as in models.py, plus K = members. Every member has its own parameters (stacked on a
-leading K axis), its own init (built exactly as runner.run builds it), data stream, dropout
-stream, test stream, learning rate, warm-up and schedule. Nothing is shared but the arithmetic:
+leading K axis), its own init (engines.common.init_model, as the plain engine builds it), data
+stream, dropout stream, test stream, learning rate, warm-up and schedule. Nothing is shared but the arithmetic:
 each linear layer is one batched matmul over the K members.
 
-Equivalence with runner.run (tests/test_batched.py): on the CPU a member draws the same data and
+Equivalence with the plain engine (engines.plain.run; tests/test_batched.py): on the CPU a member draws the same data and
 the same dropout masks as the plain run with its seed: both draw from masks.MaskStream with the
 key derive_seed(seed, "dropout"), at the same counters, in the same order and shapes (see
 masks.py for why not PyTorch's generator; the FFN's ReLU and dropout are one fused kernel here),
@@ -17,9 +17,9 @@ per-member CUDA generators, statistically equivalent but not the same.
 
 Settings can share a batch when they differ only in numbers (lr, warm-up, schedule, init);
 ``batch_key`` says which. Only the lecture's Transformer (either layout, with or without a
-positional encoding) is batched; the CNN and RNN factories run on the plain path (Runner.chunks
-routes them there): their cuDNN-style fused kernels (nn.RNN/LSTM/GRU) and Conv1d have no
-per-member weight batching here yet.
+positional encoding) is batched: its models.ModelSpec lists this engine. The CNN and RNN
+factories do not (nn.RNN/LSTM/GRU and Conv1d have no per-member weight batching here yet), so
+the Runner sends them to the plain engine.
 """
 
 from __future__ import annotations
@@ -31,10 +31,11 @@ import time
 import torch
 import torch.nn.functional as F
 
-from . import masks, schedules
-from .masks import MaskStream
-from .models import sinusoidal
-from .runner import Progress, RunResult, Setting, _generator, derive_seed, escape_step, init_model
+from .. import masks, schedules
+from ..masks import MaskStream
+from ..models import MODELS, sinusoidal
+from ..setting import RunResult, Setting, Streams, finish
+from .common import Progress, init_model
 
 BETAS, EPS = (0.9, 0.999), 1e-8  # Adam's defaults, as the lecture
 
@@ -53,14 +54,15 @@ class Members:
         keys = {batch_key(s) for s, _ in jobs}
         if len(keys) > 1:
             raise ValueError(f"jobs differ in more than numbers and cannot share a batch: {sorted(map(str, keys))}")
-        for s, seed in jobs:
-            if s.model_name != "lecture_transformer":
-                raise ValueError(f"the batched runner supports lecture_transformer only, got {s.model_name!r}")
-            if not isinstance(seed, int) or seed < 0:
-                raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+        batchable = sorted(name for name, spec in MODELS.items() if "batched" in spec.engines)
+        for s, _ in jobs:
+            if "batched" not in MODELS[s.model_name].engines:
+                raise ValueError(f"model {s.model_name!r} cannot run on the batched engine; models it runs: "
+                                 f"{', '.join(batchable)}")
+        streams = [Streams.of(seed) for _, seed in jobs]  # raises on a bad seed
         self.jobs, self.dev = jobs, torch.device(device)
         self.setting = jobs[0][0]
-        models = [dict(init_model(s, seed).named_parameters()) for s, seed in jobs]  # the plain path's init
+        models = [dict(init_model(s, st).named_parameters()) for (s, _), st in zip(jobs, streams)]  # the plain path's init
         self.params = {n: torch.stack([m[n].detach() for m in models]).to(self.dev).requires_grad_() for n in models[0]}
         moments = [{n: torch.zeros_like(p) for n, p in self.params.items()} for _ in range(2)]  # Adam's m, v
         # Per-member views of the stacked state, as the fused kernel takes lists of tensors.
@@ -68,12 +70,11 @@ class Members:
                                      for d in (self.params, *moments))
         self.steps = [torch.zeros((), dtype=torch.float32, device=self.dev) for _ in jobs]  # Adam's step count
         self.lr_at = [schedules.make(s.schedule, s.lr, s.warmup, s.steps) for s, _ in jobs]
-        self.data = [_generator(derive_seed(seed, "data"), self.dev) for _, seed in jobs]
-        self.test = [_generator(derive_seed(seed, "test"), self.dev) for _, seed in jobs]
+        self.data = [st.generator("data", self.dev) for st in streams]
+        self.test = [st.generator("test", self.dev) for st in streams]
         # On the CPU each member draws with its plain run's key (masks.install) at shared counters.
-        keys = [derive_seed(seed, "dropout") for _, seed in jobs]
-        self.drop = (MaskStream(keys, self.setting.model.dropout) if self.dev.type == "cpu"
-                     else [_generator(key, self.dev) for key in keys])
+        self.drop = (MaskStream([st.dropout for st in streams], self.setting.model.dropout) if self.dev.type == "cpu"
+                     else [st.generator("dropout", self.dev) for st in streams])
 
     @property
     def k(self) -> int:
@@ -173,7 +174,7 @@ def forward(P: dict[str, torch.Tensor], x: torch.Tensor, setting: Setting, drop:
         # rounding) do not depend on its batch-mates; at K = 1 a permuted view's strides differ.
         q, k, v = (t.reshape(K, S, B, H, D // H).permute(0, 2, 3, 1, 4).contiguous()
                    for t in qkv.chunk(3, -1))  # (K, B, H, S, hd)
-        # the plain run's attention is masks.StreamAttention: the same arithmetic without K
+        # the plain engine's attention is masks.StreamAttention: the same arithmetic without K
         attn = torch.softmax((q * (1 / math.sqrt(D // H))) @ k.transpose(-2, -1), -1)  # (K, B, H, S, S)
         a = (drop(attn) @ v).permute(0, 3, 1, 2, 4).contiguous().reshape(K, S, B, D)  # (K, S, B, D)
         a = _linear(a, P[pre + "self_attn.out_proj.weight"], P[pre + "self_attn.out_proj.bias"])
@@ -187,7 +188,8 @@ def forward(P: dict[str, torch.Tensor], x: torch.Tensor, setting: Setting, drop:
 
 def run_batch(jobs: list[tuple[Setting, int]], device: str = "cpu", progress_every: float = 30.0) -> list[RunResult]:
     """Train K compatible (setting, seed) jobs as one computation; one RunResult per job.
-    A progress line at most every ``progress_every`` seconds (runner.Progress)."""
+    The engine interface (engines.ENGINES). A progress line at most every ``progress_every``
+    seconds (engines.common.Progress)."""
     start = time.perf_counter()
     mb = Members(jobs, device)
     s, K = mb.setting, mb.k
@@ -202,7 +204,7 @@ def run_batch(jobs: list[tuple[Setting, int]], device: str = "cpu", progress_eve
         if not alive.any():
             break
         x, target = mb.sample(mb.data)
-        per_member = (0.5 * (forward(mb.params, x, s, drop) - target) ** 2).flatten(1).mean(1)  # (K,)
+        per_member = s.task.losses(forward(mb.params, x, s, drop), target)  # (K,)
         values = per_member.tolist()
         for i, value in enumerate(values):
             if diverged[i] is None and not math.isfinite(value):
@@ -215,27 +217,19 @@ def run_batch(jobs: list[tuple[Setting, int]], device: str = "cpu", progress_eve
                 losses[i].append(value)
         progress.step(step + 1, statistics.median([v for v in values if math.isfinite(v)] or [math.nan]))
     tests = evaluate_batch(mb, alive)
-    results = []
     seconds = (time.perf_counter() - start) / K
-    for i, (setting, seed) in enumerate(jobs):
-        test = tests[i] if diverged[i] is None else math.inf
-        if diverged[i] is None and not math.isfinite(test):
-            diverged[i], test = setting.steps, math.inf
-        results.append(RunResult(setting=setting, seed=seed, losses=losses[i], test_loss=test, diverged_at=diverged[i],
-                                 escape_step=escape_step(losses[i], setting.escape_level, setting.escape_window),
-                                 seconds=seconds, device=str(mb.dev)))
-    return results
+    return [finish(setting, seed, losses[i], diverged[i], tests[i], seconds, mb.dev)
+            for i, (setting, seed) in enumerate(jobs)]
 
 
 @torch.no_grad()
 def evaluate_batch(mb: Members, alive: torch.Tensor) -> list[float]:
-    """runner.evaluate for every member: mean loss over fresh test batches (train mode: dropout on)."""
+    """engines.plain.evaluate for every member: mean loss over fresh test batches (train mode:
+    dropout on)."""
     s = mb.setting
-    if s.eval_batches == 0:
-        return [math.nan] * mb.k
     drop = Dropout(mb.drop if s.eval_mode == "train" else None, s.model.dropout)
     total = torch.zeros(mb.k, device=mb.dev)
     for _ in range(s.eval_batches):
         x, target = mb.sample(mb.test)
-        total += (0.5 * (forward(mb.params, x, s, drop) - target) ** 2).flatten(1).mean(1)
+        total += s.task.losses(forward(mb.params, x, s, drop), target)
     return (total / s.eval_batches).tolist()

@@ -1,0 +1,99 @@
+"""The state behind the ``claims`` fixture: one ClaimSession per pytest process (tier, base seed,
+seed cap, a Runner with its store), and one Claims object per test, which decides, records and
+checks that test's claim. The claim's id is the test's ``claim`` marker.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from . import verdicts
+from .pool import Runner, available_cores
+from .properties import decide_property
+from .report import RECORD_KEY, jsonable
+from .store import RunStore, StoreError
+from .tiers import get_tier
+
+
+class ClaimSession:
+    """Per-process state: the tier, the base seed, a seed cap (--seeds) and a runner with its
+    in-memory cache and run store."""
+
+    def __init__(self, *, scale: str, device: str, base_seed: int, seeds_cap: int | None, workers: int | None,
+                 batch: int, store_path: str | None, refresh: bool):
+        self.tier = get_tier(scale)
+        self.base_seed, self.seeds_cap = base_seed, seeds_cap
+        # Share the cores: xdist workers x run processes x threads <= cores.
+        share = max(1, available_cores() // int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))
+        workers = workers or share
+        store = None
+        if store_path is not None:
+            try:
+                store = RunStore(store_path)
+            except StoreError as e:
+                raise pytest.UsageError(str(e)) from None
+        self.runner = Runner(device, workers, threads=max(1, share // workers), batch=batch, store=store,
+                             refresh=refresh)
+
+    def close(self) -> None:
+        self.runner.close()
+        if self.runner.store is not None:
+            self.runner.store.close()
+
+
+def claim_id(node: pytest.Item) -> str:
+    """The id in the test's ``claim`` marker, its {placeholders} filled from the test's parameters:
+    ``@pytest.mark.claim("L12-{kind}")`` on a test parametrized by kind."""
+    marker = node.get_closest_marker("claim")
+    if marker is None or len(marker.args) != 1 or not isinstance(marker.args[0], str):
+        raise pytest.UsageError(f"{node.nodeid} uses the claims fixture: mark it with @pytest.mark.claim(\"ID\") "
+                                "(one string, the claim's id; {name} takes a parameter's value)")
+    params = getattr(getattr(node, "callspec", None), "params", {})
+    try:
+        return marker.args[0].format(**params)
+    except (KeyError, IndexError) as e:
+        raise pytest.UsageError(f"{node.nodeid}: claim marker {marker.args[0]!r} names {e}, which is not one of "
+                                f"the test's parameters ({', '.join(params) or 'none'})") from None
+
+
+class Claims:
+    """The ``claims`` fixture: decide this test's claim at the session's tier, record it, check it."""
+
+    def __init__(self, session: ClaimSession, node: pytest.Item):
+        self.session, self.node = session, node
+        self.tier, self.base_seed = session.tier, session.base_seed
+        self.id = claim_id(node)
+
+    def decide(self, design: dict[str, verdicts.Design] | None = None, **kwargs) -> verdicts.Outcome:
+        """verdicts.decide at this tier; ``design`` ({tier: Design}) overrides the tier's default
+        for a claim that needs more seeds (``--seeds`` still caps it)."""
+        s = self.session
+        chosen = (design or {}).get(s.tier.name, s.tier.design)
+        if s.seeds_cap is not None:
+            chosen = chosen.with_cap(s.seeds_cap)
+        outcome = verdicts.decide(s.runner, claim_id=self.id, tier=s.tier.name, design=chosen,
+                                  base_seed=s.base_seed, **kwargs)
+        self.node.user_properties.append((RECORD_KEY, jsonable(outcome.record())))
+        return outcome
+
+    def property(self, **kwargs) -> verdicts.Outcome:
+        """properties.decide_property for this test's claim: a hypothesis property, decided and checked."""
+        return decide_property(self, **kwargs)
+
+    def record_property(self, **kwargs) -> verdicts.Outcome:
+        """verdicts.property_outcome for values measured over examples, recorded for the report."""
+        outcome = verdicts.property_outcome(claim_id=self.id, tier=self.tier.name, base_seed=self.base_seed, **kwargs)
+        self.node.user_properties.append((RECORD_KEY, jsonable(outcome.record())))
+        return outcome
+
+    def check(self, outcome: verdicts.Outcome, expected: dict[str, tuple[str, str]] | None = None) -> None:
+        """Assert the verdict this tier's record expects ({tier: (verdict, reason)}, default holds)."""
+        verdict, reason = (expected or {}).get(self.tier.name, ("holds", ""))
+        try:
+            verdicts.check(outcome, verdict, reason)
+        except verdicts.ClaimRefuted as e:
+            if verdict == "refuted":
+                pytest.xfail(f"expected refuted at the {self.tier.name} tier: {reason}\n{e}")
+            raise
