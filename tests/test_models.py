@@ -1,3 +1,4 @@
+import math
 import pytest
 import torch
 from hypothesis import given, strategies as st
@@ -105,3 +106,16 @@ def test_unknown_positional_encoding_names_the_choices():
                                        ("rnn", RNNConfig(in_dim=2, width=8, cell="gru"))])
 def test_sequence_models_map_t_b_2i_to_t_b_i(name, cfg):
     assert build_model(name, cfg, seed=0)(torch.zeros(7, 3, 4)).shape == (7, 3, 2)
+
+
+def test_attention_entropy_is_deterministic_and_leaves_the_mode_alone():
+    """It used to run the attention in train mode, dropping weights with the unseeded global RNG."""
+    from trainability.influence import attention_entropy
+
+    cfg = TransformerConfig(in_dim=3, d_model=8, n_heads=2, n_layers=1, ffn=16, dropout=0.5)
+    model = build_model("lecture_transformer", cfg, seed=0)
+    model.train()
+    x = torch.randn(6, 4, 6, generator=torch.Generator().manual_seed(1))
+    values = {attention_entropy(model, x) for _ in range(5)}
+    assert len(values) == 1 and model.training
+    assert 0 < values.pop() <= math.log(6) + 1e-6

@@ -28,6 +28,7 @@ def decide_property(claims, *, title: str, source: str, examples: SearchStrategy
     ``claim`` marker (``claims.id``)."""
     claim_id = claims.id
     seen: list[dict[str, float]] = []
+    measure = claims.cached(measure)  # the run store's copy of an example measured before, if any
 
     def check(example):
         values = measure(example)

@@ -5,7 +5,10 @@ checks that test's claim. The claim's id is the test's ``claim`` marker.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+from typing import Callable
 
 import pytest
 
@@ -13,7 +16,7 @@ from . import verdicts
 from .pool import Runner, available_cores
 from .properties import decide_property
 from .report import RECORD_KEY, jsonable
-from .store import RunStore, StoreError
+from .store import RunStore, StoreError, library_version
 from .tiers import get_tier
 
 
@@ -36,6 +39,7 @@ class ClaimSession:
                 raise pytest.UsageError(str(e)) from None
         self.runner = Runner(device, workers, threads=max(1, share // workers), batch=batch, store=store,
                              refresh=refresh)
+        self.store, self.refresh = store, refresh
 
     def close(self) -> None:
         self.runner.close()
@@ -77,6 +81,30 @@ class Claims:
                                   base_seed=s.base_seed, **kwargs)
         self.node.user_properties.append((RECORD_KEY, jsonable(outcome.record())))
         return outcome
+
+    def cached(self, measure: Callable[[object], dict]) -> Callable[[object], dict]:
+        """``measure`` reading and writing the run store: an example measured before by this claim,
+        with this claim file and this library and torch, is read instead of measured again."""
+        store = self.session.store
+        if store is None:
+            return measure
+        import torch
+
+        source = hashlib.sha256(self.node.path.read_bytes()).hexdigest()
+        context = [self.id, source, library_version(), str(torch.__version__)]
+
+        def read_or_measure(example):
+            key = hashlib.sha256(json.dumps([*context, repr(example)]).encode()).hexdigest()
+            value = None if self.session.refresh else store.get_measurement(key)
+            if value is None:
+                value = {k: v.item() if hasattr(v, "item") else v for k, v in measure(example).items()}
+                try:
+                    store.put_measurement(key, self.id, repr(example), value)
+                except StoreError:
+                    pass  # an optimisation only: the run store warns about failed writes of runs
+            return value
+
+        return read_or_measure
 
     def property(self, **kwargs) -> verdicts.Outcome:
         """properties.decide_property for this test's claim: a hypothesis property, decided and checked."""

@@ -6,7 +6,9 @@ the library's code version and the torch version. The code version hashes every 
 engines package and every trainability module they import, transitively, read from their import
 statements (``run_modules``): code in a new engine file, or in any module an engine comes to
 import, changes the key with no list to keep. A tier is only a mapping to Settings, so two tiers
-that ask for the same Setting share runs.
+that ask for the same Setting share runs. The store also keeps the values a property claim
+measured on each example, keyed by the claim, the example, the claim file's source and the whole
+package's code (``library_version``), so a re-run does not measure them again.
 
 Safety: WAL journal and one transaction per run, so concurrent writers (xdist workers, several
 sessions) lose nothing, and a killed process loses only the runs it had not finished. A file
@@ -85,6 +87,15 @@ def code_version(root: Path = PACKAGE) -> str:
 CODE_VERSION = code_version()
 
 
+def library_version(root: Path = PACKAGE) -> str:
+    """A hash of every module of the package: what a property claim's measurement may depend on."""
+    h = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        h.update(path.relative_to(root).as_posix().encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()[:16]
+
+
 def run_key(setting: Setting, seed: int, device: str, engine: str) -> str:
     import torch
 
@@ -116,6 +127,9 @@ class RunStore:
                 self.db.execute("CREATE TABLE runs (key TEXT PRIMARY KEY, seed INTEGER NOT NULL, device TEXT NOT NULL,"
                                 " engine TEXT NOT NULL, code TEXT NOT NULL, torch TEXT NOT NULL,"
                                 " setting TEXT NOT NULL, result TEXT NOT NULL, created REAL NOT NULL)")
+            # measured values of property claims' examples (session.Claims.cached); added in place
+            self.db.execute("CREATE TABLE IF NOT EXISTS measurements (key TEXT PRIMARY KEY, claim TEXT NOT NULL,"
+                            " example TEXT NOT NULL, value TEXT NOT NULL, created REAL NOT NULL)")
             self.db.execute("COMMIT")
             meta = dict(self.db.execute("SELECT key, value FROM meta")) if "meta" in tables or not tables else {}
         except sqlite3.DatabaseError as e:
@@ -158,6 +172,20 @@ class RunStore:
                                 (key, result.seed, result.device, engine, CODE_VERSION, result.torch_version,
                                  json.dumps(dataclasses.asdict(result.setting), default=repr), json.dumps(data),
                                  time.time()))
+        except sqlite3.Error as e:
+            raise StoreError(f"cannot write to the run store {self.path} ({e})") from None
+
+    def get_measurement(self, key: str) -> dict | None:
+        """The values stored under ``key`` by put_measurement, or None."""
+        row = self.db.execute("SELECT value FROM measurements WHERE key = ?", (key,)).fetchone()
+        return None if row is None else json.loads(row[0])
+
+    def put_measurement(self, key: str, claim: str, example: str, value: dict) -> None:
+        """Store one example's measured values (a dict of floats; inf and nan survive)."""
+        try:
+            with self.db:
+                self.db.execute("INSERT OR REPLACE INTO measurements VALUES (?, ?, ?, ?, ?)",
+                                (key, claim, example, json.dumps(value), time.time()))
         except sqlite3.Error as e:
             raise StoreError(f"cannot write to the run store {self.path} ({e})") from None
 
