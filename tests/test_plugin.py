@@ -185,7 +185,7 @@ store.sqlite3.connect = lambda *a, **k: _connect(*a, factory=_ReadOnly, **k)
 """)
     result = pytester.runpytest_subprocess(*ARGS, "--store", str(path))
     assert result.ret != 0
-    result.stderr.fnmatch_lines(["*ro.sqlite is not writable here (attempt to write a readonly database)*"])
+    result.stderr.fnmatch_lines(["*ro.sqlite is read-only here (attempt to write a readonly database)*"])
     assert "passed" not in result.stdout.str()
 
 

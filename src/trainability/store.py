@@ -148,7 +148,7 @@ class RunStore:
                 self.db.execute("INSERT OR REPLACE INTO meta VALUES ('opened', ?)", (repr(time.time()),))
         except sqlite3.DatabaseError as e:
             self.db.close()
-            raise StoreError(f"{self.path} is not writable here ({e}): finished runs could not be saved; "
+            raise StoreError(f"{self.path} is read-only here ({e}): finished runs could not be saved; "
                              f"{hint}") from None
 
     def get(self, setting: Setting, seed: int, device: str, engine: str) -> RunResult | None:
