@@ -7,21 +7,21 @@ makes three more passes (scale, multiply; backward multiply). At the CPU tier's 
 a third of a batched member-step, and a member must draw exactly its plain run's masks, so it
 paid the same serial cost.
 
-The stream: a run's key is derive_seed(seed, "dropout"); the run's dropout calls consume
-consecutive counters c = 0, 1, 2, ... (one per element, in call order: per layer the attention
-weights (B, H, S, S), the attention output (S, B, D), the FFN hidden (S, B, F), the FFN output
-(S, B, D); then the test batches' masks in train-mode evaluation). Element c is kept when
-u(c) < floor(q 2^32), q = 1 - p, with u(c) the top 32 bits of SplitMix64's output
-mix(key + c * 0x9E3779B97F4A7C15): P(keep) = q to within 2^-32. Kept elements are multiplied
-by scale(q) = float32(1 / q), as F.dropout does. A mask is a pure function of (key, counter),
-so backward recomputes it instead of storing it, and a kernel computes it on the fly.
+The stream: a run's key is its ``dropout`` stream (setting.Streams: derive_seed(seed, "dropout"));
+the run's dropout calls consume consecutive counters c = 0, 1, 2, ... (one per element, in call
+order: per layer the attention weights (B, H, S, S), the attention output (S, B, D), the FFN
+hidden (S, B, F), the FFN output (S, B, D); then the test batches' masks in train-mode
+evaluation). Element c is kept when u(c) < floor(q 2^32), q = 1 - p, with u(c) the top 32 bits of
+SplitMix64's output mix(key + c * 0x9E3779B97F4A7C15): P(keep) = q to within 2^-32. Kept elements
+are multiplied by scale(q) = float32(1 / q), as F.dropout does. A mask is a pure function of (key,
+counter), so backward recomputes it instead of storing it, and a kernel computes it on the fly.
 
 Kernels: numba (one pass, ~0.2 ns per element) where numba is installed, else numpy
 (vectorised, the same bits, slower); tests check they agree. ``relu_dropout_`` fuses the FFN's
 ReLU with its dropout and backward reads the gate off the output (f > 0 iff pre-activation > 0
 and kept), so the batched FFN keeps one hidden-sized tensor instead of three.
 
-The plain run (runner.run) keeps the lecture's nn.TransformerEncoder, its parameters, init and
+The plain run (engines.plain.run) keeps the lecture's nn.TransformerEncoder, its parameters, init and
 arithmetic; ``install`` only replaces where its masks come from: the three nn.Dropout modules of
 each layer become StreamDropout, and self-attention becomes StreamAttention, which computes
 nn.MultiheadAttention's math with its dropout from the stream. A batch member k draws with its

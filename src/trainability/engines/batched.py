@@ -2,16 +2,16 @@
 
 Notation as in models.py, plus K = members. Every member has its own parameters (stacked on a
 leading K axis), its own init (engines.common.init_model, as the plain engine builds it), data
-stream, dropout stream, test stream, learning rate, warm-up and schedule. Nothing is shared but the arithmetic:
-each linear layer is one batched matmul over the K members.
+stream, dropout stream, test stream, learning rate, warm-up and schedule. Nothing is shared but
+the arithmetic: each linear layer is one batched matmul over the K members.
 
-Equivalence with the plain engine (engines.plain.run; tests/test_batched.py): on the CPU a member draws the same data and
-the same dropout masks as the plain run with its seed: both draw from masks.MaskStream with the
-key derive_seed(seed, "dropout"), at the same counters, in the same order and shapes (see
-masks.py for why not PyTorch's generator; the FFN's ReLU and dropout are one fused kernel here),
-and Adam is the plain path's fused kernel, called per member. The arithmetic differs only in
-float association (batched matmuls, LayerNorm's affine applied outside), so curves agree to
-float tolerance until training chaos amplifies it.
+Equivalence with the plain engine (engines.plain.run; tests/test_batched.py): on the CPU a member
+draws the same data and the same dropout masks as the plain run with its seed: both draw from
+masks.MaskStream with the run's ``dropout`` stream (setting.Streams) as key, at the same
+counters, in the same order and shapes (see masks.py for why not PyTorch's generator; the FFN's
+ReLU and dropout are one fused kernel here), and Adam is the plain engine's fused kernel, called
+per member. The arithmetic differs only in float association (batched matmuls, LayerNorm's affine
+applied outside), so curves agree to float tolerance until training chaos amplifies it.
 On CUDA the plain path keeps PyTorch's fused dropout; there members draw their own masks from
 per-member CUDA generators, statistically equivalent but not the same.
 
