@@ -19,12 +19,19 @@ log-linear fit of influence against lag (decay per step, R^2).
       rho = g / sqrt(3) for PyTorch's U(+-1/sqrt(W)) init scaled by g; tanh saturation can only
       steepen it. A moving average with exponential weights.
 
-Protocol. Each claim is a hypothesis property over architectures (depth, width, heads, kernel,
-sequence length, cell, seed), its own hypothesis test (trainability.properties): its examples are
-drawn from a seed derived from the claim's id and the base seed, 50 in the ``ci`` profile, more
-under ``explore``; a counterexample is shrunk and reported. Every measured value goes into the
-record. (Until the run-core change every property claim shared one hypothesis seed; the ranges
-measured then, quoted below, came from those examples.)
+Protocol (restated in issue 9). What can only fail through a bug is an invariant of the
+implementation, tested in tests/test_invariants.py: permutation equivariance without a PE, reach
+of every position both ways (with and without a PE), a CNN's influence being exactly its
+receptive field (so "n-gram"), an RNN's causality and a stack's reach of the whole past. The
+empirical statements are population claims (trainability.properties): "in at least q = 0.9 of
+the architectures drawn from D, the statistic is on the claimed side of t", decided on N = 100
+seeded draws (D: each family's ``draw`` below, uniform over the ranges the hypothesis strategies
+used) with an exact Clopper-Pearson interval; L8's entropy link uses 20 seeds of the lecture's
+model at q = 0.75. Where a bound was registered and later restated after a hypothesis
+counterexample, both are decided: the registered bound on its own draws (``-registered``
+claims), the restated one on fresh draws (revision 2) with the reason in its record. Under
+``HYPOTHESIS_PROFILE=explore`` each claim also searches for counterexamples (a search, not a
+verdict). Every measured value is in the record.
 
 Thresholds (from a sweep of 60 random architectures per family before these tests were written,
 seed 0 of Python's random module; the bound sits above the largest value seen, with margin):
@@ -65,14 +72,24 @@ seed 0 of Python's random module; the bound sits above the largest value seen, w
         linearisation above applies; stacks are claimed causal, full-reach and decaying only.
     The rule that names a family (influence.Profile.family): finite support -> n-gram; causal,
         full reach, R^2 >= 0.8... see the code; each family must be named as itself, every time.
-Negations (each must be refuted on every example): "a Transformer's influence is causal", "a CNN
-reaches beyond its receptive field", "an RNN's influence is flat", "a contracting tanh RNN's
-influence does not decay".
+Registered and restated bounds, as decided here (q = 0.9 of D each):
+    transformer      flatness < 0.25 and classified bag-of-words (registered, never restated)
+    entropy          registered: entropy > 0.9 ln(n); restated: deficit ln(n) - H < 0.25 nats
+    transformer+PE   registered: flatness < 0.5; restated: < 0.75
+    rnn (1 layer)    registered, on T in 6..16 with stacks included: R^2 > 0.7; restated: one
+                     layer, T in 12..20, R^2 > 0.7, decays, classified moving-average
+    rnn (stacked)    registered: R^2 > 0.7 (geometric, as one layer); restated: slope < 0
+    tanh rate        registered: decay - log(g / sqrt 3) in (-0.3, 0.15); restated: decay -
+                     log rho(W_hh) in (-0.35, 0.15) (the lower bound loosened without a recorded
+                     counterexample)
+The old "negations" (an RNN's influence is flat, and so on) were implied by the parts they
+negated and are gone.
 
 L8 mechanism link: kaiming_uniform at the lecture's scale doubles the std of every matrix
 (sqrt(2) gain against the default's 1/sqrt(3) on U(+-1/sqrt(fan_in))), sharpening first-layer
 attention: DIGEST.md reports ~0.9 nats against ~2.76 (uniform over 16 is 2.77). Threshold: the
-kaiming entropy is below half the default's on every one of 5 seeds. The entropy is measured with
+kaiming entropy is below half the default's (registered as "on every one of 5 seeds"; now "on at
+least 3/4 of seeds", 20 seeds, restated in issue 9 with fresh seeds). The entropy is measured with
 dropout off (trainability.influence.attention_entropy): until the run-core change it ran the
 attention in train mode, so its dropout drew from PyTorch's unseeded global RNG and the numbers
 (default ~2.65 nats, ratio ~0.30) changed from run to run; the verdict did not. Without dropout
@@ -87,189 +104,179 @@ R^2 0.886-1.000, decay -0.685 .. -0.390; stacked: decay -0.656 .. -0.223; tanh r
 rho in [-0.274, +0.026]. Every part held and every negation was refuted, as before.
 """
 
+
 import math
 
 import pytest
 import torch
-from hypothesis import strategies as st
 
-from trainability.influence import attention_entropy, by_lag, influence, profile
+from trainability.influence import attention_entropy, influence, profile
 from trainability.inits import apply_init
-from trainability.models import CNNConfig, RNNConfig, TransformerConfig, build_model
-from trainability.setting import derive_seed
+from trainability.models import RNNConfig, TransformerConfig, build_model
+from trainability.properties import Bound
 
 INPUTS = 32  # random input sequences per influence profile
+N = 100  # architectures drawn per population claim
+RESTATED = "bound restated after a hypothesis counterexample (see the docstring); decided on fresh draws"
+EXPECTED: dict[str, dict] = {}  # every claim here is expected to hold at every tier, unless listed
 
 
-def _measure(name, cfg, length, seed):
+def _profile(name, cfg, length, seed):
     model = build_model(name, cfg, seed=seed)
     model.train()  # dropout is 0 in every config here; train mode avoids the inference fast path
-    inf = influence(model, length, 2 * cfg.in_dim, INPUTS, seed)
-    return model, inf, profile(inf)
+    return model, profile(influence(model, length, 2 * cfg.in_dim, INPUTS, seed))
 
 
-def _families(p, family):
-    return {"own family": float(p.family() == family)}
+def draw_transformer(rng):
+    """D: (d, heads) from 5 shapes, 1-3 layers, I 1-3, T 4-16, a model seed."""
+    d, h = [(8, 1), (8, 2), (16, 2), (16, 4), (32, 4)][rng.integers(5)]
+    return d, h, int(rng.integers(1, 4)), int(rng.integers(1, 4)), int(rng.integers(4, 17)), int(rng.integers(2**32))
 
 
-transformers = st.builds(
-    lambda dh, layers, in_dim, length, seed: (dh, layers, in_dim, length, seed),
-    st.sampled_from([(8, 1), (8, 2), (16, 2), (16, 4), (32, 4)]), st.integers(1, 3), st.integers(1, 3),
-    st.integers(4, 16), st.integers(0, 2**32))
+def measure_transformer(ex, pe="none"):
+    d, h, layers, in_dim, length, seed = ex
+    cfg = TransformerConfig(in_dim=in_dim, d_model=d, n_heads=h, n_layers=layers, ffn=2 * d, dropout=0.0,
+                            pos_encoding=pe)
+    model, p = _profile("lecture_transformer", cfg, length, seed)
+    x = torch.randn(length, 4, 2 * in_dim, generator=torch.Generator().manual_seed(seed))
+    entropy = attention_entropy(model, x)
+    return {"flatness": p.flatness, "bag-of-words": float(p.family() == "bag-of-words"),
+            "entropy deficit": math.log(length) - entropy, "entropy / ln n": entropy / math.log(length)}
+
+
+def draw_rnn(layers=(1, 1), lengths=(12, 20)):
+    def draw(rng):
+        """D: cell tanh/LSTM/GRU, width 16/32/64, the given layers and T range, I 1-3, a model seed."""
+        return (["tanh", "lstm", "gru"][rng.integers(3)], [16, 32, 64][rng.integers(3)],
+                int(rng.integers(layers[0], layers[1] + 1)), int(rng.integers(1, 4)),
+                int(rng.integers(lengths[0], lengths[1] + 1)), int(rng.integers(2**32)))
+    return draw
+
+
+def measure_rnn(ex):
+    cell, width, layers, in_dim, length, seed = ex
+    _, p = _profile("rnn", RNNConfig(in_dim=in_dim, width=width, layers=layers, cell=cell), length, seed)
+    return {"r2": p.r2, "decay": p.decay, "moving-average": float(p.family() == "moving-average")}
+
+
+def draw_rate(rng):
+    """D: recurrent scale g ~ U(0.3, 1.4), width 32/64, a model seed (tanh cell, I 2, T 12)."""
+    return float(rng.uniform(0.3, 1.4)), [32, 64][rng.integers(2)], int(rng.integers(2**32))
+
+
+def measure_rate(ex):
+    g, width, seed = ex
+    model, p = _profile("rnn", RNNConfig(in_dim=2, width=width, cell="tanh", recurrent_scale=g), 12, seed)
+    rho = torch.linalg.eigvals(model.rnn.weight_hh_l0.detach()).abs().max().item()  # = g x the default's
+    return {"decay - log rho": p.decay - math.log(rho), "decay - log(g/sqrt 3)": p.decay - math.log(g / 3**0.5)}
+
+
+def _population(claims, title, draw, measure, bounds, **kwargs):
+    outcome = claims.population(title=title, source="lecture: why Transformers are hard to train (a)", draw=draw,
+                                measure=measure, bounds=bounds, n=N, **kwargs)
+    claims.search(draw=draw, measure=measure, bounds=bounds)
+    claims.check(outcome, EXPECTED.get(claims.id))
 
 
 @pytest.mark.claim("L11-transformer")
-def test_L11_transformer_without_pe_is_a_bag_of_words(claims):
-    def measure(ex):
-        (d, h), layers, in_dim, length, seed = ex
-        cfg = TransformerConfig(in_dim=in_dim, d_model=d, n_heads=h, n_layers=layers, ffn=2 * d, dropout=0.0)
-        model, _, p = _measure("lecture_transformer", cfg, length, derive_seed(claims.base_seed, "L11-T", seed))
-        x = torch.randn(length, 4, 2 * in_dim, generator=torch.Generator().manual_seed(seed))
-        perm = torch.cat([torch.tensor([0]), 1 + torch.randperm(length - 1, generator=torch.Generator().manual_seed(seed))])
-        with torch.no_grad():  # position 0 stays, the others are shuffled: y_0 must not change
-            y, y_perm = model(x)[0], model(x[perm])[0]
-        change = float((y - y_perm).abs().max() / y.abs().max().clamp_min(1e-12))
-        entropy = attention_entropy(model, x)
-        return {"flatness": p.flatness, "permutation change": change, "future": p.future,
-                "entropy deficit": math.log(length) - entropy, "entropy / ln n": entropy / math.log(length),
-                **_families(p, "bag-of-words")}
+def test_L11_transformer_without_pe_is_a_flat_bag_of_words(claims):
+    _population(claims, "a Transformer without PE is a flat bag-of-words at init", draw_transformer,
+                measure_transformer, [Bound("off-diagonal influence is flat", "flatness", 0.25, "below"),
+                                      Bound("classified bag-of-words", "bag-of-words", 0.5, "above")])
 
-    claims.property(
-        title="a Transformer without PE is a flat bag-of-words at init",
-        source="lecture: why Transformers are hard to train (a)", examples=transformers, measure=measure,
-        parts=[("permuting the other positions leaves y_t unchanged", "permutation change", 1e-5, "below"),
-               ("off-diagonal influence is flat", "flatness", 0.25, "below"),
-               ("first-layer attention entropy near ln(n): deficit under 0.25 nats", "entropy deficit", 0.25, "below"),
-               ("classified bag-of-words", "own family", 0.5, "above")],
-        negations=[("a Transformer's influence is causal (no future reach)", "future", 0.5, "below")])
+
+@pytest.mark.claim("L11-entropy-registered")
+def test_L11_entropy_as_registered(claims):
+    _population(claims, "first-layer attention entropy above 0.9 ln(n) at init (as registered)", draw_transformer,
+                measure_transformer, [Bound("entropy above 0.9 ln(n)", "entropy / ln n", 0.9, "above")])
+
+
+@pytest.mark.claim("L11-entropy")
+def test_L11_entropy_restated(claims):
+    _population(claims, "first-layer attention entropy within 0.25 nats of ln(n) at init", draw_transformer,
+                measure_transformer, [Bound("entropy deficit under 0.25 nats", "entropy deficit", 0.25, "below")],
+                revision="2", restated=RESTATED)
+
+
+@pytest.mark.claim("L11-transformer-pe-registered")
+def test_L11_pe_flatness_as_registered(claims):
+    _population(claims, "with a sinusoidal PE the profile stays flat: flatness < 0.5 (as registered)",
+                draw_transformer, lambda ex: measure_transformer(ex, "sinusoidal"),
+                [Bound("flatness below 0.5", "flatness", 0.5, "below")])
 
 
 @pytest.mark.claim("L11-transformer-pe")
-def test_L11_transformer_with_pe_stays_nearly_flat(claims):
-    def measure(ex):
-        (d, h), layers, in_dim, length, seed = ex
-        cfg = TransformerConfig(in_dim=in_dim, d_model=d, n_heads=h, n_layers=layers, ffn=2 * d, dropout=0.0,
-                                pos_encoding="sinusoidal")
-        _, _, p = _measure("lecture_transformer", cfg, length, derive_seed(claims.base_seed, "L11-PE", seed))
-        return {"flatness": p.flatness, "reach": min(p.past, p.future) / (length - 1)}
-
-    claims.property(
-        title="with a sinusoidal PE the Transformer's profile stays nearly flat",
-        source="lecture: why Transformers are hard to train (a)", examples=transformers, measure=measure,
-        parts=[("off-diagonal influence nearly flat (well below a local profile's >= 1)", "flatness", 0.75, "below"),
-               ("reaches every position both ways", "reach", 0.99, "above")],
-        negations=[("the PE makes the profile local (reach below the full length)", "reach", 0.99, "below")])
+def test_L11_pe_flatness_restated(claims):
+    _population(claims, "with a sinusoidal PE the profile stays nearly flat: flatness < 0.75",
+                draw_transformer, lambda ex: measure_transformer(ex, "sinusoidal"),
+                [Bound("flatness below 0.75 (well below a local profile's >= 1)", "flatness", 0.75, "below")],
+                revision="2", restated=RESTATED)
 
 
-cnns = st.builds(lambda depth, kernel, causal, width, in_dim, seed: (depth, kernel, causal, width, in_dim, seed),
-                 st.integers(1, 4), st.sampled_from([2, 3, 5]), st.booleans(), st.sampled_from([8, 16]),
-                 st.integers(1, 3), st.integers(0, 2**32)).filter(lambda ex: ex[2] or ex[1] % 2 == 1)
-
-
-@pytest.mark.claim("L11-cnn")
-def test_L11_cnn_is_an_ngram(claims):
-    def measure(ex):
-        depth, kernel, causal, width, in_dim, seed = ex
-        cfg = CNNConfig(in_dim=in_dim, width=width, depth=depth, kernel=kernel, causal=causal)
-        past, future = cfg.reach
-        length = past + future + 4  # room beyond the receptive field on the reaching side(s)
-        _, inf, p = _measure("cnn", cfg, length, derive_seed(claims.base_seed, "L11-C", seed))
-        lags = by_lag(inf)
-        return {"support error": abs(p.past - past) + abs(p.future - future),
-                "zero lags inside": sum(lags[lag] == 0 for lag in range(-future, past + 1)),
-                "beyond": max(p.past - past, p.future - future), **_families(p, "n-gram")}
-
-    claims.property(
-        title="a CNN's influence is exactly its receptive field: an n-gram",
-        source="lecture: why Transformers are hard to train (a)", examples=cnns, measure=measure,
-        parts=[("support = receptive field (L(k-1) causal, L(k-1)/2 centred)", "support error", 0.5, "below"),
-               ("nonzero at every lag inside the receptive field", "zero lags inside", 0.5, "below"),
-               ("classified n-gram", "own family", 0.5, "above")],
-        negations=[("a CNN reaches beyond its receptive field", "beyond", 0.5, "above")])
-
-
-def rnns(layers):
-    return st.builds(lambda cell, width, layers, in_dim, length, seed: (cell, width, layers, in_dim, length, seed),
-                     st.sampled_from(["tanh", "lstm", "gru"]), st.sampled_from([16, 32, 64]), layers,
-                     st.integers(1, 3), st.integers(12, 20), st.integers(0, 2**32))
+@pytest.mark.claim("L11-rnn-registered")
+def test_L11_rnn_geometric_as_registered(claims):
+    _population(claims, "an RNN's influence decays geometrically (R^2 > 0.7; T 6-16, stacks included: as registered)",
+                draw_rnn(layers=(1, 3), lengths=(6, 16)), measure_rnn,
+                [Bound("log influence linear in the lag", "r2", 0.7, "above")])
 
 
 @pytest.mark.claim("L11-rnn")
 def test_L11_rnn_is_a_moving_average(claims):
-    def measure(ex):
-        cell, width, layers, in_dim, length, seed = ex
-        cfg = RNNConfig(in_dim=in_dim, width=width, layers=layers, cell=cell)
-        _, _, p = _measure("rnn", cfg, length, derive_seed(claims.base_seed, "L11-R", seed))
-        return {"future": p.future, "r2": p.r2, "decay": p.decay, "flatness": p.flatness,
-                **_families(p, "moving-average")}
+    _population(claims, "a one-layer RNN's influence decays geometrically: a moving average", draw_rnn(), measure_rnn,
+                [Bound("log influence linear in the lag", "r2", 0.7, "above"),
+                 Bound("decays", "decay", 0.0, "below"),
+                 Bound("classified moving-average", "moving-average", 0.5, "above")],
+                revision="2", restated=RESTATED)
 
-    claims.property(
-        title="an RNN's influence is causal and decays geometrically: a moving average",
-        source="lecture: why Transformers are hard to train (a)", examples=rnns(st.just(1)), measure=measure,
-        parts=[("no influence from the future", "future", 0.5, "below"),
-               ("log influence linear in the lag", "r2", 0.7, "above"),
-               ("decays", "decay", 0.0, "below"),
-               ("classified moving-average", "own family", 0.5, "above")],
-        negations=[("an RNN's influence is flat", "flatness", 0.25, "below")])
+
+@pytest.mark.claim("L11-rnn-stacked-registered")
+def test_L11_stacked_rnn_geometric_as_registered(claims):
+    _population(claims, "a stacked RNN's influence decays geometrically (R^2 > 0.7, as registered)",
+                draw_rnn(layers=(2, 3)), measure_rnn, [Bound("log influence linear in the lag", "r2", 0.7, "above")])
 
 
 @pytest.mark.claim("L11-rnn-stacked")
-def test_L11_stacked_rnn_is_causal_and_decays_in_the_tail(claims):
-    def measure(ex):
-        cell, width, layers, in_dim, length, seed = ex
-        cfg = RNNConfig(in_dim=in_dim, width=width, layers=layers, cell=cell)
-        _, _, p = _measure("rnn", cfg, length, derive_seed(claims.base_seed, "L11-R2", seed))
-        return {"future": p.future, "reach": p.past / (length - 1), "decay": p.decay, "flatness": p.flatness}
+def test_L11_stacked_rnn_decays(claims):
+    _population(claims, "a stacked RNN's influence decays overall (log-linear slope < 0)", draw_rnn(layers=(2, 3)),
+                measure_rnn, [Bound("decays overall", "decay", 0.0, "below")], revision="2", restated=RESTATED)
 
-    claims.property(
-        title="a stacked RNN is causal, reaches the whole past and decays: a moving average",
-        source="lecture: why Transformers are hard to train (a)", examples=rnns(st.integers(2, 3)), measure=measure,
-        parts=[("no influence from the future", "future", 0.5, "below"),
-               ("reaches the whole past", "reach", 0.99, "above"),
-               ("decays overall (log-linear slope)", "decay", 0.0, "below")],
-        negations=[("a stacked RNN's influence is flat", "flatness", 0.25, "below")])
+
+@pytest.mark.claim("L11-rnn-rate-registered")
+def test_L11_tanh_rate_as_registered(claims):
+    _population(claims, "a tanh RNN decays at log(g / sqrt 3) (as registered)", draw_rate, measure_rate,
+                [Bound("decay - log(g/sqrt 3) below 0.15", "decay - log(g/sqrt 3)", 0.15, "below"),
+                 Bound("decay - log(g/sqrt 3) above -0.3", "decay - log(g/sqrt 3)", -0.3, "above")])
 
 
 @pytest.mark.claim("L11-rnn-rate")
-def test_L11_tanh_rnn_decay_follows_the_recurrent_scale(claims):
-    def measure(ex):
-        g, width, seed = ex
-        cfg = RNNConfig(in_dim=2, width=width, cell="tanh", recurrent_scale=g)
-        model, _, p = _measure("rnn", cfg, 12, derive_seed(claims.base_seed, "L11-g", seed))
-        rho = torch.linalg.eigvals(model.rnn.weight_hh_l0.detach()).abs().max().item()  # = g x the default's
-        return {"decay - log rho": p.decay - math.log(rho), "decay - log(g/sqrt 3)": p.decay - math.log(g / 3**0.5),
-                "decay": p.decay}
+def test_L11_tanh_rate_follows_its_radius(claims):
+    _population(claims, "a tanh RNN decays at most at log rho(W_hh), which scales as log g", draw_rate, measure_rate,
+                [Bound("decay at most log rho(W_hh) + 0.15", "decay - log rho", 0.15, "below"),
+                 Bound("decay at least log rho(W_hh) - 0.35", "decay - log rho", -0.35, "above")],
+                revision="2", restated=RESTATED)
 
-    claims.property(
-        title="a tanh RNN decays at most at log rho(W_hh), which scales as log g",
-        source="lecture: why Transformers are hard to train (a)",
-        examples=st.tuples(st.floats(0.3, 1.4), st.sampled_from([32, 64]), st.integers(0, 2**32)), measure=measure,
-        parts=[("decay at most log rho(W_hh) + 0.15 (linearisation, plus a finite-lag transient)", "decay - log rho",
-                0.15, "below"),
-               ("decay at least log rho(W_hh) - 0.35 (saturation steepens it only a little)", "decay - log rho",
-                -0.35, "above")],
-        negations=[("a contracting tanh RNN's influence does not decay", "decay", 0.0, "above")])
+
+def draw_seed(rng):
+    return int(rng.integers(2**62))
+
+
+def measure_entropy(seed):
+    """The lecture's exact model at init: first-layer attention entropy, default and kaiming."""
+    x = torch.randn(16, 10, 100, generator=torch.Generator().manual_seed(seed))
+    model = build_model("lecture_transformer", seed=seed)
+    default = attention_entropy(model, x)
+    apply_init(model, "kaiming_uniform", generator=torch.Generator().manual_seed(seed))
+    kaiming = attention_entropy(model, x)
+    return {"kaiming / default": kaiming / default, "default": default, "kaiming": kaiming}
 
 
 @pytest.mark.claim("L8-entropy")
 def test_L8_kaiming_lowers_first_layer_attention_entropy(claims):
-    # The lecture's exact model, 5 seeds: construction only, no training (fast at any tier).
-    ratios, defaults, kaimings = [], [], []
-    for i in range(5):
-        seed = derive_seed(claims.base_seed, "L8-entropy", i)
-        x = torch.randn(16, 10, 100, generator=torch.Generator().manual_seed(seed))
-        model = build_model("lecture_transformer", seed=seed)
-        default = attention_entropy(model, x)
-        apply_init(model, "kaiming_uniform", generator=torch.Generator().manual_seed(seed))
-        kaiming = attention_entropy(model, x)
-        ratios.append(kaiming / default)
-        defaults.append(default)
-        kaimings.append(kaiming)
-    outcome = claims.record_property(
+    outcome = claims.population(
         title="kaiming init sharpens first-layer attention far below the default's",
-        source="lecture table 2 (kaiming 3.50) and DIGEST.md section 3", seconds=0.0,
-        parts=[("kaiming / default entropy below 0.5", ratios, 0.5, "below"),
-               ("default entropy near ln 16 = 2.77 (above 0.9 ln 16)", defaults, 0.9 * math.log(16), "above")],
-        negations=[("kaiming keeps attention as uniform as the default (ratio above 0.9)", ratios, 0.9, "above")])
-    print(f"entropy nats: default {defaults}, kaiming {kaimings}")
+        source="lecture table 2 (kaiming 3.50) and DIGEST.md section 3", draw=draw_seed, measure=measure_entropy,
+        bounds=[Bound("kaiming / default entropy below 0.5", "kaiming / default", 0.5, "below", q=0.75),
+                Bound("default entropy near ln 16 = 2.77 (above 0.9 ln 16)", "default", 0.9 * math.log(16), "above",
+                      q=0.75)],
+        n=20, revision="2", restated="issue 9: a share of seeds instead of 'every one of 5'; fresh seeds")
     claims.check(outcome)

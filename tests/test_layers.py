@@ -12,9 +12,9 @@ ROOT = Path(trainability.__file__).parent
 LAYERS = [  # bottom first; a module may import its own layer's modules (no circle) and those below
     {"models", "tasks", "inits", "schedules", "masks", "stats", "influence"},
     {"setting"},
-    {"engines", "engines.common", "engines.plain", "engines.batched", "store"},
+    {"engines", "engines.common", "engines.plain", "engines.batched", "store", "quantities"},
     {"pool", "verdicts"},
-    {"tiers", "families", "properties"},
+    {"tiers", "families", "properties", "simulate"},
     {"session", "report"},
     {"plugin"},
 ]

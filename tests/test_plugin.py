@@ -8,7 +8,7 @@ import dataclasses
 from trainability.models import TransformerConfig
 from trainability.setting import Setting
 from trainability.tasks import LectureTask
-from trainability.verdicts import Pair
+from trainability.quantities import TypicalRatio
 
 TINY = Setting(model=TransformerConfig(in_dim=3, d_model=8, n_heads=2, n_layers=1, ffn=16),
                task=LectureTask(batch=4, length=3, in_dim=3), steps=30, eval_batches=2, escape_window=4)
@@ -19,14 +19,14 @@ import pytest
 def test_lr_claim(claims):
     out = claims.decide(title="lr 3e-3 beats lr 1e-6", source="test",
                         settings={"fast": dataclasses.replace(TINY, lr=3e-3), "slow": dataclasses.replace(TINY, lr=1e-6)},
-                        pairs=[Pair("fast", "slow", 0.8)], lecture={"slow": 2.31})
+                        parts=[TypicalRatio("fast", "slow", 0.8)], lecture={"slow": 2.31})
     claims.check(out)
 
 @pytest.mark.claim("T2")
 def test_expected_refuted(claims):
     out = claims.decide(title="lr 1e-6 beats lr 3e-3", source="test",
                         settings={"slow": dataclasses.replace(TINY, lr=1e-6), "fast": dataclasses.replace(TINY, lr=3e-3)},
-                        pairs=[Pair("slow", "fast", 0.8)])
+                        parts=[TypicalRatio("slow", "fast", 0.8)])
     claims.check(out, {claims.tier.name: ("refuted", "a tiny lr cannot win in 30 steps")})
 """
 
@@ -41,16 +41,19 @@ def test_summary_table_and_json_report(pytester):
     result = pytester.runpytest_subprocess(*ARGS, "--base-seed", "17", f"--claims-report={report}")
     result.assert_outcomes(passed=1, xfailed=1)
     result.stdout.fnmatch_lines(["trainability: base seed 17, scale cpu*", "*trainability claims*",
-                                 "claim*tier*verdict*effect*", "T1*cpu*holds*", "T2*cpu*refuted*"])
+                                 "claim*tier*verdict*suite*quantity*share*", "T1*cpu*holds*holds*typical seed*",
+                                 "T2*cpu*refuted*", "suite level (Holm*1 of 2 claims hold*"])
     data = json.loads(report.read_text())
     assert data["base_seed"] == 17 and data["torch_version"] == torch.__version__
     t1 = next(c for c in data["claims"] if c["claim_id"] == "T1")
-    for key in ("title", "source", "tier", "verdict", "settings", "comparisons", "n_seeds", "base_seed", "seconds",
-                "torch_version", "device", "negation_verdict"):
+    for key in ("title", "source", "tier", "verdict", "suite_verdict", "settings", "parts", "n_seeds", "base_seed",
+                "seconds", "torch_version", "device", "alpha"):
         assert key in t1, key
     assert t1["verdict"] == "holds" and t1["n_seeds"] == 8 and t1["settings"]["slow"]["lecture"] == 2.31
     assert {"median", "q1", "q3", "n", "diverged"} <= set(t1["settings"]["fast"])
-    assert {"effect", "low", "high", "threshold"} <= set(t1["comparisons"][0])
+    assert {"quantity", "estimate", "low", "high", "level", "method", "n", "verdict", "adjusted_verdict",
+            "p_value"} <= set(t1["parts"][0])
+    assert data["suite"]["method"] == "Holm" and data["suite"]["claims"] == 2
 
 
 def test_records_survive_xdist_workers(pytester):

@@ -1,88 +1,70 @@
-"""Property claims: each is its own hypothesis test (own seed, own example database key), its
-examples reproducible from the claim id and the base seed; measured examples are reused from the
-run store."""
+"""Population claims over drawn architectures: own seeded draws per claim, an exact interval, the
+run store's copy of measured draws, and a counterexample search under ``explore`` only."""
 
-from hypothesis import strategies as st
+import pytest
 
-from trainability.properties import decide_property
-from trainability.verdicts import property_outcome
+from trainability.properties import Bound, decide_population, draws
 
 
 class FakeClaims:
-    """What decide_property needs of the ``claims`` fixture, without pytest."""
+    """What decide_population needs of the ``claims`` fixture, without pytest."""
+
+    class tier:
+        name = "cpu"
 
     def __init__(self, claim_id: str, base_seed: int = 0):
-        self.id, self.base_seed, self.outcome = claim_id, base_seed, None
+        self.id, self.base_seed, self.recorded = claim_id, base_seed, []
 
     def cached(self, measure):
         return measure
 
-    def record_property(self, **kwargs):
-        self.outcome = property_outcome(claim_id=self.id, tier="cpu", base_seed=self.base_seed, **kwargs)
-        return self.outcome
-
-    def check(self, outcome):
-        assert outcome.verdict == "holds"
+    def record(self, outcome):
+        self.recorded.append(outcome)
+        return outcome
 
 
-def _examples(claim_id: str, base_seed: int = 0) -> list[int]:
-    drawn = []
-
-    def measure(x):
-        drawn.append(x)
-        return {"x": float(x)}
-
-    decide_property(FakeClaims(claim_id, base_seed), title="t", source="s", examples=st.integers(0, 10**9),
-                    measure=measure, parts=[("x is below 2e9", "x", 2e9, "below")])
-    return drawn
+def _uniform(rng):
+    return float(rng.random())
 
 
-def test_each_property_claim_draws_its_own_examples_reproducibly():
-    a, b = _examples("A"), _examples("B")
-    assert a == _examples("A") and b == _examples("B")  # the same claim, the same examples
-    assert a != b  # before, every property claim shared one derandomized seed: a == b
-    assert _examples("A", base_seed=1) != a  # the base seed moves them
+def test_each_claim_draws_its_own_architectures_reproducibly():
+    a, b = draws(0, "A", 20, _uniform), draws(0, "B", 20, _uniform)
+    assert a == draws(0, "A", 20, _uniform) and a != b
+    assert draws(1, "A", 20, _uniform) != a and draws(0, "A", 20, _uniform, revision="2") != a
 
 
-def test_each_property_claim_has_its_own_example_database_key():
-    from hypothesis.internal.reflection import function_digest
+@pytest.mark.parametrize("threshold, verdict", [(1.01, "holds"), (0.5, "refuted"), (0.93, "inconclusive")])
+def test_a_share_of_draws_is_decided_with_an_exact_interval(threshold, verdict):
+    claims = FakeClaims("P")
+    out = decide_population(claims, title="t", source="s", draw=_uniform, measure=lambda x: {"x": x},
+                            bounds=[Bound("x is small", "x", threshold, "below", q=0.9)], n=100)
+    assert out.verdict == verdict and claims.recorded == [out]
+    p = out.parts[0]
+    assert p["method"].startswith("Clopper-Pearson") and p["n"] == 100 and p["low"] <= p["estimate"] <= p["high"]
 
-    digests = {}
-    for claim_id in ("A", "B"):
-        seen = []
-        import trainability.properties as properties
 
-        original = properties.given
-
-        def spy(*args, **kwargs):
-            wrap = original(*args, **kwargs)
-            return lambda f: seen.append(f) or wrap(f)
-
-        properties.given = spy
-        try:
-            decide_property(FakeClaims(claim_id), title="t", source="s", examples=st.integers(0, 3),
-                            measure=lambda x: {"x": float(x)}, parts=[("x below 9", "x", 9, "below")])
-        finally:
-            properties.given = original
-        digests[claim_id] = function_digest(seen[0])
-    assert digests["A"] != digests["B"]
+def test_too_few_draws_to_ever_hold_is_refused():
+    with pytest.raises(ValueError, match="can never show a share above 0.9"):
+        decide_population(FakeClaims("P"), title="t", source="s", draw=_uniform, measure=lambda x: {"x": x},
+                          bounds=[Bound("x", "x", 2.0, "below", q=0.9)], n=20)
 
 
 CACHED_CLAIM = """
 import pytest
-from hypothesis import strategies as st
+from trainability.properties import Bound
 
 @pytest.mark.claim("P1")
 def test_p1(claims):
     def measure(x):
         print("MEASURED", x)
-        return {"x": float(x)}
-    claims.property(title="t", source="s", examples=st.integers(0, 100), measure=measure,
-                    parts=[("x below 1000", "x", 1000.0, "below")], negations=[("x above 1000", "x", 1000.0, "above")])
+        return {"x": x}
+    out = claims.population(title="t", source="s", draw=lambda rng: float(rng.random()), measure=measure,
+                            bounds=[Bound("x below 2", "x", 2.0, "below")], n=40)
+    claims.check(out)
 """
 
 
-def test_a_rerun_reads_measured_examples_from_the_store(pytester):
+def test_a_rerun_reads_measured_draws_from_the_store(pytester):
     pytester.makepyfile(test_p=CACHED_CLAIM)
     store = str(pytester.path / "s.sqlite")
     first = pytester.runpytest_subprocess("-s", "--store", store, "-p", "no:randomly")
@@ -91,4 +73,14 @@ def test_a_rerun_reads_measured_examples_from_the_store(pytester):
     for r in (first, again, refreshed):
         r.assert_outcomes(passed=1)
     count = lambda r: r.stdout.str().count("MEASURED")  # noqa: E731
-    assert count(first) > 0 and count(again) == 0 and count(refreshed) == count(first)
+    assert count(first) == 40 and count(again) == 0 and count(refreshed) == 40
+
+
+def test_the_explore_profile_searches_for_counterexamples(monkeypatch):
+    from trainability.properties import search
+
+    bounds = [Bound("x below 0.9", "x", 0.9, "below")]
+    search(FakeClaims("S"), draw=_uniform, measure=lambda x: {"x": x}, bounds=bounds)  # not explore: no-op
+    monkeypatch.setenv("HYPOTHESIS_PROFILE", "explore")
+    with pytest.raises(AssertionError, match="x below 0.9: measured x"):
+        search(FakeClaims("S"), draw=_uniform, measure=lambda x: {"x": x}, bounds=bounds)

@@ -6,123 +6,138 @@ import pytest
 
 from helpers import TINY, FakeRunner
 from trainability import stats
-from trainability.verdicts import (ClaimInconclusive, ClaimRefuted, Design, NegationNotRefuted, Pair, check,
-                                   decide)
+from trainability.quantities import EscapeGain, EscapeRate, Level, Runs, TypicalRatio, part
+from trainability.report import adjust
+from trainability.verdicts import ClaimInconclusive, ClaimRefuted, Design, check, decide
 
 A, B = TINY, dataclasses.replace(TINY, lr=2e-3)
+SETTINGS = {"A": A, "B": B}
 
 
-def _decide(draw, threshold=0.8, design=Design(start=8, step=4, cap=16), base_seed=0):
-    return decide(FakeRunner(draw), claim_id="T", title="t", source="test", tier="test",
-                  settings={"A": A, "B": B}, pairs=[Pair("A", "B", threshold)], design=design, base_seed=base_seed)
+def _decide(draw, parts=None, design=Design(start=8, step=4, cap=16), base_seed=0, **kwargs):
+    return decide(FakeRunner(draw), claim_id="T", title="t", source="test", tier="test", settings=SETTINGS,
+                  parts=parts or [TypicalRatio("A", "B", 0.8)], design=design, base_seed=base_seed, **kwargs)
 
 
-def test_degenerate_constants_get_the_direction_right():
-    ci = stats.ratio_effect(np.full(8, 10.0), np.full(8, 20.0), 0.95, seed=0)
-    assert (ci.estimate, ci.low, ci.high) == pytest.approx((0.5, 0.5, 0.5))
-    assert stats.verdict(ci, 0.8, "below") == "holds"
-    reverse = stats.ratio_effect(np.full(8, 20.0), np.full(8, 10.0), 0.95, seed=0)
-    assert stats.verdict(reverse, 0.8, "below") == "refuted"
+def test_a_clear_effect_holds_and_its_reverse_is_refuted_on_its_own():
     out = _decide(lambda s, rng: 10.0 if s is A else 20.0)
-    assert out.verdict == "holds" and out.negation_verdict == "refuted" and out.n_seeds == 8
-    check(out)  # passes
+    assert out.verdict == "holds" and out.n_seeds == 8 and out.parts[0]["events"] == 8
+    check(out)
+    reverse = _decide(lambda s, rng: 10.0 if s is A else 20.0, parts=[TypicalRatio("B", "A", 0.8)])
+    assert reverse.verdict == "refuted"  # decided on its own from its events, not inverted from the claim
 
 
-def test_diverged_runs_rank_worst():
-    a, b = np.array([0.5, math.inf, 1.0]), np.array([math.inf, 3.0, 2.0])
-    assert stats.prob_better(a, b) == pytest.approx(2 / 3)
-    logs = stats.paired_log_ratios(a, b)
-    assert np.all(np.isfinite(logs)) and logs[0] < 0 < logs[1]
+def test_the_typical_seed_is_not_the_average_seed():
+    # A escapes on 3 of 16 seeds and ties otherwise: the geometric mean says "much better", the
+    # typical seed does not (the L6 finding), and the verdict follows the typical seed.
+    def draw(s, rng):
+        return 0.2 if (s is A and rng.random() < 0.2) else 3.5
+    out = _decide(draw, design=Design(start=16, cap=16))
+    p = out.parts[0]
+    assert p["description"]["median ratio"] == pytest.approx(1.0) and p["description"]["geometric mean ratio"] < 1.0
+    assert out.verdict == "refuted"
 
 
-def test_sign_flip_interval_is_exact_and_unbounded_with_too_few_seeds():
-    x = np.array([0.3, 0.1, 0.5, 0.2, 0.4, 0.6, 0.15, 0.35])  # all positive: p(0) = 2 / 256
-    ci = stats.sign_flip_mean_ci(x, 0.95, seed=0)
-    assert 0 < ci.low < x.mean() < ci.high < x.max()
-    assert stats.sign_flip_p(x, stats._sign_flips(8, 0)) == pytest.approx(2 / 256)
-    wide = stats.sign_flip_mean_ci(x[:4], 0.95, seed=0)  # 2 / 16 > 0.05: nothing can be rejected
-    assert wide.low == -math.inf and wide.high == math.inf
+def test_escape_gain_uses_only_the_discordant_pairs():
+    runs = {"A": Runs(np.zeros(6), np.zeros(6), np.array([1, 1, 0, 1, 0, 0], bool), 3.5, 10),
+            "B": Runs(np.zeros(6), np.zeros(6), np.array([1, 0, 0, 0, 0, 1], bool), 3.5, 10)}
+    g = EscapeGain("A", "B")
+    assert g.events(runs).tolist() == [True, True, False]
+    d = g.describe(runs)
+    assert d["discordant (better alone, worse alone)"] == [2, 1]
+    diff = d["difference in escape rates"]
+    assert diff[0] == pytest.approx(1 / 6) and diff[1] < diff[0] < diff[2]
 
 
-def test_bootstrap_interval_is_reported_beside_the_verdict_interval():
-    out = _decide(lambda s, rng: rng.lognormal(0.0 if s is A else 1.0, 0.3))
-    c = out.comparisons[0]
-    assert c["bootstrap_low"] < c["effect"] < c["bootstrap_high"]
+def test_diverged_runs_are_worst_and_two_diverged_tie():
+    better = stats.strictly_better(np.array([0.5, math.inf, 1.0, math.inf]), np.array([math.inf, 3.0, 2.0, math.inf]))
+    assert better.tolist() == [True, False, True, False]
 
 
-def test_median_interval_covers_the_median():
-    ci = stats.median_ci(np.arange(1.0, 13.0), 0.95)
-    assert ci.low <= 6.5 <= ci.high and ci.low >= 1.0 and ci.high <= 12.0
+def test_levels_and_escape_rates():
+    runs = {"A": Runs(np.array([3.5, 3.4, 0.1, math.inf]), np.zeros(4), np.array([0, 0, 1, 0], bool), 3.5, 10)}
+    assert Level("A", 0.9, "above").events(runs).tolist() == [True, True, False, True]  # diverged: above any level
+    assert EscapeRate("A", 0.5, "below").events(runs).tolist() == [True, True, False, True]
+    assert EscapeRate("A", 0.3, "below").level == pytest.approx(0.7)
 
 
-def test_all_diverged_runs_give_an_infinite_median_not_a_crash():
-    ci = stats.median_ci(np.full(6, math.inf), 0.95)
-    assert ci.estimate == ci.low == ci.high == math.inf
-    assert stats.verdict(ci, 0.9, "above") == "holds"
-
-
-def test_summary_reports_median_iqr_and_diverged():
-    s = stats.summary(np.array([1.0, 2.0, 3.0, 4.0, math.inf]))
-    assert s == {"median": 3.0, "q1": 2.0, "q3": 4.0, "n": 5, "diverged": 1}
-
-
-@pytest.mark.parametrize("interval, verdict", [((0.5, 0.4, 0.7), "holds"), ((0.9, 0.8, 1.2), "refuted"),
-                                               ((0.8, 0.6, 0.9), "inconclusive")])
-def test_verdict_reads_the_interval_against_the_threshold(interval, verdict):
-    assert stats.verdict(stats.Interval(*interval, 0.95), 0.8, "below") == verdict
-
-
-def _plateau_like(s, rng):
-    """The lecture's bimodal outcome: escape (loss ~0.1-0.3) w.p. 0.4, else the 3.5 plateau."""
-    return rng.uniform(0.1, 0.3) if rng.random() < 0.4 else 3.5 + rng.normal(0, 0.01)
-
-
-@pytest.mark.parametrize("draw", [_plateau_like, lambda s, rng: rng.lognormal(0.0, 1.0)], ids=["plateau", "lognormal"])
-def test_false_holds_stay_at_or_below_the_nominal_level_under_identical_distributions(draw):
-    # Both settings draw from the same distribution, and the threshold is 1.0 (the hardest: any
-    # apparent improvement counts). The whole sequential procedure runs each time. The nominal
-    # rate of a false "holds" is alpha / 2 = 0.025; 300 simulations estimate it within ~0.009.
-    sims = 300
-    verdicts = [_decide(draw, threshold=1.0, base_seed=i).verdict for i in range(sims)]
-    rate = verdicts.count("holds") / sims
-    print(f"false-holds rate {rate:.3f} over {sims} simulations (nominal 0.025)")
-    assert rate <= 0.025 + 2 * math.sqrt(0.025 * 0.975 / sims), rate
-
-
-def test_a_real_effect_is_found_and_its_negation_refuted():
-    out = _decide(lambda s, rng: rng.lognormal(0.0 if s is A else 1.0, 0.3))
-    assert out.verdict == "holds" and out.negation_verdict == "refuted"
-    # A and B draw independently (sigma 0.3 each): the mean log ratio over 8 seeds has SD 0.15
-    assert math.log(out.comparisons[0]["effect"]) == pytest.approx(-1.0, abs=4 * 0.15)
-
-
-def test_sequential_design_adds_seeds_until_the_cap_then_fails_as_inconclusive():
-    out = _decide(lambda s, rng: rng.lognormal(0.0 if s is A else 0.2, 1.0))
-    assert out.verdict == "inconclusive" and out.n_seeds == 16
-    with pytest.raises(ClaimInconclusive, match="inconclusive after the seed cap"):
+def test_an_inconclusive_part_says_how_many_seeds_would_decide_it():
+    out = _decide(lambda s, rng: rng.lognormal(0.0 if s is A else 0.1, 1.0), design=Design(start=8, step=8, cap=16))
+    if out.verdict != "inconclusive":
+        pytest.skip("this draw decided")
+    assert "would decide it" in out.parts[0]["to_decide"]
+    with pytest.raises(ClaimInconclusive, match="seed estimate"):
         check(out)
 
 
-def test_failure_messages_show_medians_effect_interval_seeds_and_threshold():
+def test_expected_records_are_strict():
+    holds = _decide(lambda s, rng: 10.0 if s is A else 20.0)
+    with pytest.raises(AssertionError, match="now holds"):
+        check(holds, "refuted", "seeds say so")
+    with pytest.raises(AssertionError, match="recorded as inconclusive"):
+        check(holds, "inconclusive", "too few seeds")
+    with pytest.raises(AssertionError, match="a placebo holds"):
+        check(holds, "not holds", "A/A")
+    refuted = _decide(lambda s, rng: 20.0 if s is A else 10.0)
+    check(refuted, "not holds", "A/A")  # a placebo that does not hold passes
+    with pytest.raises(ClaimRefuted):
+        check(refuted)
+
+
+def test_failure_messages_show_the_parts_and_the_runs():
     out = _decide(lambda s, rng: rng.lognormal(1.0 if s is A else 0.0, 0.3))
     with pytest.raises(ClaimRefuted) as e:
         check(out)
-    msg = str(e.value)
-    for part in ("REFUTED", "final median", "IQR", "effect", "threshold 0.8", "n=8 paired seeds", "escaped"):
-        assert part in msg
+    for text in ("REFUTED", "final median", "IQR", "typical seed", "share", "n=8 paired seeds", "escaped",
+                 "median ratio"):
+        assert text in str(e.value)
 
 
-def test_expected_refuted_that_starts_to_hold_fails():
-    out = _decide(lambda s, rng: 10.0 if s is A else 20.0)
-    with pytest.raises(AssertionError, match="now holds"):
-        check(out, "refuted", "seeds say so")
+@pytest.mark.parametrize("make, match", [
+    (lambda: part("mean ratio", better="A", worse="B"), "valid quantities: typical seed, escape gain"),
+    (lambda: TypicalRatio("A", "B", 0.0), "ratio threshold must be a positive"),
+    (lambda: TypicalRatio("A", "B", 0.8, metric="loss"), "valid metrics: final, escape"),
+    (lambda: EscapeRate("A", 1.0), "strictly between 0 and 1"),
+    (lambda: Level("A", 0.9, "sideways"), "valid: above, below"),
+])
+def test_bad_parts_are_refused_with_the_valid_choices(make, match):
+    with pytest.raises(ValueError, match=match):
+        make()
 
 
-def test_a_holding_claim_whose_negation_is_not_refuted_fails():
-    out = _decide(lambda s, rng: 10.0 if s is A else 20.0)
-    out.negation_verdict = "inconclusive"
-    with pytest.raises(NegationNotRefuted):
-        check(out)
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(parts=[TypicalRatio("A", "C", 0.8)]), "names 'C'; settings are A, B"),
+    (dict(parts=[]), "at least one part"),
+    (dict(design=Design(start=6, cap=12)), r"first look \(6 seeds\) cannot decide.*needs 7"),
+])
+def test_claims_that_cannot_be_decided_fail_before_any_run(kwargs, match):
+    runner = FakeRunner(lambda s, rng: 1.0)
+    with pytest.raises(ValueError, match=match):
+        decide(runner, **{**dict(claim_id="T", title="t", source="s", tier="test", settings=SETTINGS,
+                                 parts=[TypicalRatio("A", "B", 0.8)], design=Design(), base_seed=0), **kwargs})
+    assert runner.calls == 0
+
+
+def test_settings_that_do_not_share_their_data_cannot_be_paired():
+    other = dataclasses.replace(TINY, steps=TINY.steps + 1)
+    with pytest.raises(ValueError, match="does not pair them"):
+        decide(FakeRunner(lambda s, rng: 1.0), claim_id="T", title="t", source="s", tier="test",
+               settings={"A": A, "C": other}, parts=[TypicalRatio("A", "C", 0.8)], design=Design(), base_seed=0)
+
+
+def test_a_restated_claim_draws_fresh_seeds_and_says_so():
+    seen = []
+
+    class Spy(FakeRunner):
+        def results(self, jobs, label=""):
+            seen.append([seed for _, seed in jobs])
+            return super().results(jobs, label)
+
+    for revision in (None, "2"):
+        decide(Spy(lambda s, rng: 10.0 if s is A else 20.0), claim_id="T", title="t", source="s", tier="test",
+               settings=SETTINGS, parts=[TypicalRatio("A", "B", 0.8)], design=Design(), base_seed=0,
+               revision=revision, restated="why" if revision else None)
+    assert not set(seen[0]) & set(seen[1])
 
 
 @pytest.mark.parametrize("kwargs, match", [(dict(start=1), "at least 2 seeds"), (dict(cap=4, start=8), "cap"),
@@ -132,18 +147,24 @@ def test_bad_designs_are_rejected(kwargs, match):
         Design(**kwargs)
 
 
-def test_pairs_can_compare_steps_to_escape_instead_of_final_loss():
-    out = decide(FakeRunner(lambda s, rng: 0.5 if s is A else 5.0), claim_id="T", title="t", source="test",
-                 tier="test", settings={"A": A, "B": B}, pairs=[Pair("A", "B", 0.8)], design=Design(start=8, cap=8),
-                 base_seed=0, metric="escape")
-    # FakeRunner: final < 3 escapes at step 1, else never (censored at steps = 12): ratio 1/12
-    assert out.comparisons[0]["effect"] == pytest.approx(1 / 12) and "(escape steps)" in out.comparisons[0]["statement"]
-    with pytest.raises(ValueError, match="valid metrics: final, escape"):
-        decide(FakeRunner(lambda s, rng: 1.0), claim_id="T", title="t", source="test", tier="test",
-               settings={"A": A}, design=Design(), base_seed=0, metric="loss")
-
-
-def test_design_looks_split_alpha():
+def test_design_looks_spend_nothing():
     d = Design(start=8, step=4, cap=16)
-    assert d.sizes == [8, 12, 16] and d.confidence == pytest.approx(1 - 0.05 / 3)
-    assert d.with_cap(4).sizes == [4]
+    assert d.sizes == [8, 12, 16] and d.alpha == stats.ALPHA and d.with_cap(4).sizes == [4]
+
+
+def test_rates_never_have_zero_width_intervals():
+    for S, n in ((0, 10), (10, 10)):
+        for ci in (stats.wilson(S, n), stats.clopper_pearson(S, n), stats.bernoulli_cs(S, n)):
+            assert ci.high - ci.low > 0.1
+
+
+def test_suite_level_holm_keeps_only_what_survives_the_family():
+    def record(cid, p, verdict, placebo=False):
+        return {"claim_id": cid, "parts": [{"p_value": p, "verdict": verdict}], "extra": {"placebo": placebo}}
+    records = [record("a", 0.001, "holds"), record("b", 0.03, "holds"), record("c", 0.02, "refuted"),
+               record("d", 0.6, "inconclusive"), record("p", 0.5, "inconclusive", placebo=True)]
+    suite = adjust(records, alpha=0.05)
+    assert [r["suite_verdict"] for r in records] == ["holds", "inconclusive", "inconclusive", "inconclusive",
+                                                      "inconclusive"]
+    assert suite == {"method": "Holm", "alpha": 0.05, "parts": 5, "claims": 4, "hold": 1, "refuted": 0,
+                     "placebos holding": 0}

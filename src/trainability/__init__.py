@@ -3,9 +3,10 @@
 Layers, each importing only the ones below it (tests/test_layers.py checks):
     0  models, tasks, inits, schedules, masks, stats, influence   building blocks
     1  setting                 what a run is: Setting, seed streams, RunResult
-    2  engines, store          what computes a run (plain, batched); where finished runs are kept
+    2  engines, store, quantities   what computes a run (plain, batched); where finished runs are
+                               kept; what a claim's part claims (a share of seeds)
     3  pool, verdicts          many runs scheduled (Runner); runs turned into verdicts
-    4  tiers, families, properties                              scales and claim families
+    4  tiers, families, properties, simulate     scales, claim families, validity simulations
     5  session, report         the pytest fixture's state; the summary table and JSON report
     6  plugin                  pytest hooks and options (light: loads the rest on first use)
 
@@ -25,7 +26,8 @@ _EXPORTS = {
     "schedules": ("Schedule", "constant", "join", "linear", "warmup_steps", "warmup_then"),
     "tasks": ("LectureTask", "SequenceTask"),
     "tiers": ("TIERS", "Tier", "get_tier"),
-    "verdicts": ("Design", "Outcome", "Pair", "decide"),
+    "quantities": ("EscapeGain", "EscapeRate", "Level", "TypicalRatio"),
+    "verdicts": ("Design", "Outcome", "decide"),
 }
 _WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
 __all__ = sorted(_WHERE)

@@ -17,7 +17,7 @@ from importlib import metadata
 
 import pytest
 
-from .report import RECORD_KEY, format_grids, format_table, write_json
+from .report import RECORD_KEY, adjust, format_grids, format_table, write_json
 SCALES = ("cpu", "lecture")  # = tiers.TIERS (tests/test_plugin.py checks)
 PATHS = ("relative paths are taken from the directory pytest was started in")
 
@@ -152,7 +152,11 @@ class Recorder:
         tr.section("trainability claims")
         scale = scale_of(self.config)
         tr.write_line(f"base seed {self.config.getoption('base_seed')}, scale {scale} ({get_tier(scale).note})")
+        suite = adjust(self.records)
         tr.write_line(format_table(self.records))
+        tr.write_line(f"suite level ({suite['method']} over {suite['parts']} parts, any false verdict <= "
+                      f"{suite['alpha']:g}): {suite['hold']} of {suite['claims']} claims hold, {suite['refuted']} "
+                      f"refuted; placebos holding: {suite['placebos holding']}")
         for table in format_grids(self.records):
             tr.write_line("")
             tr.write_line(table)
@@ -163,8 +167,9 @@ class Recorder:
         path = self.config.getoption("claims_report")
         if not path or hasattr(self.config, "workerinput"):
             return  # xdist workers send their records to the controller, which writes the report
+        suite = adjust(self.records) if self.records else None
         write_json(path, {
-            "base_seed": self.config.getoption("base_seed"), "scale": scale_of(self.config),
+            "schema": 2, "base_seed": self.config.getoption("base_seed"), "scale": scale_of(self.config), "suite": suite,
             "torch_version": _torch_version(), "python": platform.python_version(),
             "seconds": time.time() - self.start, "exit_status": int(exitstatus), "claims": self.records,
         })

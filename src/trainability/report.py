@@ -13,21 +13,47 @@ RECORD_KEY = "trainability_claim"  # a test's user_properties entry that carries
 
 
 def format_table(records: list[dict]) -> str:
-    """One line per part of each claim: verdict, effect [interval], threshold, seeds, negation."""
-    head = ("claim", "tier", "verdict", "effect [interval]", "threshold", "seeds", "negation", "lecture", "s")
+    """One line per part of each claim: quantity, share [interval] against its level, verdict,
+    the verdict after suite-level adjustment (``suite``), seeds or draws."""
+    head = ("claim", "tier", "verdict", "suite", "quantity", "share [interval] vs level", "part", "n", "lecture", "s")
     rows = []
     for r in records:
-        for i, c in enumerate(r["comparisons"]):
-            lecture = ", ".join(f"{k} {v['lecture']}" for k, v in r["settings"].items() if v.get("lecture") is not None)
+        lecture = ", ".join(f"{k} {v['lecture']}" for k, v in r["settings"].items() if v.get("lecture") is not None)
+        kind = " (placebo)" if (r.get("extra") or {}).get("placebo") else " (restated)" if r.get("restated") else ""
+        for i, p in enumerate(r["parts"]):
+            first = i == 0
             rows.append((
-                r["claim_id"] if i == 0 else "", r["tier"] if i == 0 else "", r["verdict"] if i == 0 else "",
-                f"{_fmt(c['effect'])} [{_fmt(c['low'])}, {_fmt(c['high'])}] {c['verdict']}",
-                f"{c['direction']} {c['threshold']:g}", str(r["n_seeds"]) if i == 0 else "",
-                (r["negation_verdict"] or "-") if i == 0 else "", lecture if i == 0 else "",
-                f"{r['seconds']:.0f}" if i == 0 else ""))
+                r["claim_id"] + kind if first else "", r["tier"] if first else "", r["verdict"] if first else "",
+                r.get("suite_verdict", "-") if first else "", p["quantity"],
+                f"{_fmt(p['estimate'])} [{_fmt(p['low'])}, {_fmt(p['high'])}] vs {p['level']:g}", p["verdict"],
+                str(p["n"]), lecture if first else "", f"{r['seconds']:.0f}" if first else ""))
     widths = [max(len(h), *(len(row[k]) for row in rows)) for k, h in enumerate(head)]
     line = lambda cells: "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()  # noqa: E731
     return "\n".join([line(head), line(["-" * w for w in widths]), *map(line, rows)])
+
+
+def adjust(records: list[dict], alpha: float = 0.05) -> dict:
+    """Suite-level error control: Holm's procedure over every decided part of every claim (each
+    part's anytime p-value for the verdict its data point to), so that the chance of *any* false
+    verdict in the suite is at most alpha, whatever the dependence between claims (they share
+    runs). Holm rather than Benjamini-Hochberg: a reader takes each verdict on its own, so the
+    family-wise error is the promise that matters, and Holm needs no assumption on dependence.
+    Sets ``adjusted_verdict`` on each part and ``suite_verdict`` on each claim; returns counts."""
+    from .stats import holm  # on first use: this module stays light for the plugin
+
+    parts = [p for r in records for p in r["parts"] if isinstance(p.get("p_value"), (int, float))]
+    rejected = holm([p["p_value"] for p in parts], alpha)
+    for p, keep in zip(parts, rejected):
+        p["adjusted_verdict"] = p["verdict"] if keep and p["verdict"] != "inconclusive" else "inconclusive"
+    for r in records:
+        verdicts = [p.get("adjusted_verdict", "inconclusive") for p in r["parts"]]
+        r["suite_verdict"] = ("refuted" if "refuted" in verdicts else
+                              "holds" if verdicts and all(v == "holds" for v in verdicts) else "inconclusive")
+    claims = [r for r in records if not (r.get("extra") or {}).get("placebo")]
+    return {"method": "Holm", "alpha": alpha, "parts": len(parts), "claims": len(claims),
+            "hold": sum(r["suite_verdict"] == "holds" for r in claims),
+            "refuted": sum(r["suite_verdict"] == "refuted" for r in claims),
+            "placebos holding": sum(r["suite_verdict"] == "holds" for r in records if r not in claims)}
 
 
 def format_grids(records: list[dict]) -> list[str]:

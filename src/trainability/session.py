@@ -14,7 +14,7 @@ import pytest
 
 from . import verdicts
 from .pool import Runner, available_cores
-from .properties import decide_property
+from .properties import decide_population, search
 from .report import RECORD_KEY, jsonable
 from .store import RunStore, StoreError, library_version
 from .tiers import get_tier
@@ -79,6 +79,18 @@ class Claims:
             chosen = chosen.with_cap(s.seeds_cap)
         outcome = verdicts.decide(s.runner, claim_id=self.id, tier=s.tier.name, design=chosen,
                                   base_seed=s.base_seed, **kwargs)
+        return self.record(outcome)
+
+    def population(self, **kwargs) -> verdicts.Outcome:
+        """properties.decide_population for this test's claim (a share over drawn architectures)."""
+        return decide_population(self, **kwargs)
+
+    def search(self, **kwargs) -> None:
+        """properties.search: hunt for counterexamples under the ``explore`` profile only."""
+        search(self, **kwargs)
+
+    def record(self, outcome: verdicts.Outcome) -> verdicts.Outcome:
+        """Attach the outcome's record to this test's report (the summary table and JSON)."""
         self.node.user_properties.append((RECORD_KEY, jsonable(outcome.record())))
         return outcome
 
@@ -106,22 +118,14 @@ class Claims:
 
         return read_or_measure
 
-    def property(self, **kwargs) -> verdicts.Outcome:
-        """properties.decide_property for this test's claim: a hypothesis property, decided and checked."""
-        return decide_property(self, **kwargs)
-
-    def record_property(self, **kwargs) -> verdicts.Outcome:
-        """verdicts.property_outcome for values measured over examples, recorded for the report."""
-        outcome = verdicts.property_outcome(claim_id=self.id, tier=self.tier.name, base_seed=self.base_seed, **kwargs)
-        self.node.user_properties.append((RECORD_KEY, jsonable(outcome.record())))
-        return outcome
-
     def check(self, outcome: verdicts.Outcome, expected: dict[str, tuple[str, str]] | None = None) -> None:
-        """Assert the verdict this tier's record expects ({tier: (verdict, reason)}, default holds)."""
+        """Assert the verdict this tier's record expects ({tier: (verdict, reason)}, default holds;
+        verdicts.EXPECTED lists the choices). A recorded "refuted" or "inconclusive" that comes
+        out again is a strict expected failure (xfail), so the table shows it as such."""
         verdict, reason = (expected or {}).get(self.tier.name, ("holds", ""))
         try:
             verdicts.check(outcome, verdict, reason)
-        except verdicts.ClaimRefuted as e:
-            if verdict == "refuted":
-                pytest.xfail(f"expected refuted at the {self.tier.name} tier: {reason}\n{e}")
+        except (verdicts.ClaimRefuted, verdicts.ClaimInconclusive) as e:
+            if verdict in ("refuted", "inconclusive") and outcome.verdict == verdict:
+                pytest.xfail(f"expected {verdict} at the {self.tier.name} tier: {reason}\n{e}")
             raise

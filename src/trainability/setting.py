@@ -51,10 +51,13 @@ class Streams:
     test: int  # evaluation batches
 
     @classmethod
-    def of(cls, seed: int) -> "Streams":
+    def of(cls, seed: int, replicate: int = 0) -> "Streams":
+        """The streams of run ``seed``; replicate r > 0 draws independent streams under the same
+        seed index (an A/A placebo's second arm), replicate 0 the run's own."""
         if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
             raise ValueError(f"seed must be a non-negative int, got {seed!r}")
-        return cls(**{f.name: derive_seed(seed, f.name) for f in dataclasses.fields(cls)})
+        tag = () if replicate == 0 else (replicate,)
+        return cls(**{f.name: derive_seed(seed, f.name, *tag) for f in dataclasses.fields(cls)})
 
     def generator(self, name: str, device: torch.device | str = "cpu") -> torch.Generator:
         """A torch.Generator on ``device`` seeded with stream ``name``."""
@@ -79,6 +82,7 @@ class Setting:
     eval_mode: str = "train"  # "train": the lecture's test, dropout on; "eval": dropout off
     escape_level: float = 3.0  # escaped: running training loss below this (floor is 3.5)
     escape_window: int = 50  # running-mean window for the escape step
+    replicate: int = 0  # > 0: independent random streams under the same seed (A/A placebo claims)
 
     def __post_init__(self) -> None:
         if self.model_name not in MODELS:
@@ -90,6 +94,8 @@ class Setting:
         check_init(self.init, self.init_scale, self.init_rule)
         if not (isinstance(self.lr, (int, float)) and math.isfinite(self.lr) and self.lr > 0):
             raise ValueError(f"lr must be a positive finite number, got {self.lr!r}")
+        if not isinstance(self.replicate, int) or self.replicate < 0:
+            raise ValueError(f"replicate must be a non-negative int, got {self.replicate!r}")
         for name in ("steps", "escape_window"):
             if not isinstance(getattr(self, name), int) or getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be a positive int, got {getattr(self, name)!r}")
@@ -109,7 +115,7 @@ class Setting:
         """Short human label: the lr and warm-up, and what else differs from the defaults."""
         defaults = {f.name: f.default for f in dataclasses.fields(Setting)}
         parts = [f"lr={self.lr:g}", f"warmup={self.warmup}"]
-        for f in ("init", "init_scale", "init_rule", "schedule", "eval_mode"):
+        for f in ("init", "init_scale", "init_rule", "schedule", "eval_mode", "replicate"):
             if getattr(self, f) != defaults[f]:
                 parts.append(f"{f}={getattr(self, f)}")
         if self.model_name != defaults["model_name"]:

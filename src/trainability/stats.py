@@ -1,17 +1,44 @@
-"""Statistics that turn runs into verdicts: short pure functions over arrays.
+"""Statistics that turn runs into verdicts: short pure functions over arrays and counts.
+
+Every claimed quantity here is a *share*: the probability p that an event happens on a seed (or
+on an architecture drawn at random), claimed to be above a level q (trainability.quantities
+says which event each quantity counts). One interval primitive decides them all:
+
+    bernoulli_cs(S, n, alpha)   an anytime-valid confidence sequence for p after S events in n
+                                i.i.d. trials: with probability >= 1 - alpha it covers p at every
+                                n at once, so looking after every seed, adding seeds, extending a
+                                design or re-reading cached runs cannot inflate the error rate.
+
+It is the beta-binomial mixture boundary (Robbins 1970; Howard et al. 2021): with the Jeffreys
+Beta(1/2, 1/2) mixture,
+    M_n(p) = B(1/2 + S, 1/2 + n - S) / B(1/2, 1/2) / (p^S (1 - p)^(n - S)),
+a nonnegative martingale with mean 1 under p, so by Ville's inequality P(sup_n M_n(p) >= 1/alpha)
+<= alpha, and CS_n = {p : M_n(p) < 1/alpha} is an interval around S/n. A verdict reads it against
+q (``share_verdict``): holds when CS_n lies wholly above q, refuted when wholly at or below q. A
+false verdict either way needs CS_n to miss the true p at some n: probability <= alpha, whatever
+the design. The Jeffreys mixture decides soonest at the extremes (7 of 7 successes exclude
+q = 1/2 at alpha = 0.05; the uniform mixture needs 8) and treats p and 1 - p alike.
+
+For a fixed, single-look sample (the quantile claims over drawn architectures) ``clopper_pearson``
+is the exact interval and the more powerful one. ``wilson`` and the descriptive ratios (median,
+geometric mean, P(better)) are for reports, never for verdicts.
 
 Conventions: ``a`` and ``b`` are (seeds,) arrays of a loss-like metric (lower is better) for two
-settings on the same paired seeds. Non-finite values (diverged runs) rank worst.
+settings on the same paired seeds; non-finite values (diverged runs) rank worst.
 """
 
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import stats as sps
+from scipy.special import betaln
+
+ALPHA = 0.05  # every claim's error budget: P(any false verdict over its whole design) <= ALPHA
+SIDES = ("above", "below")
+
 
 @dataclass(frozen=True)
 class Interval:
@@ -21,10 +48,175 @@ class Interval:
     confidence: float
 
 
+def log_evidence(S: int, n: int, p: float) -> float:
+    """log M_n(p): the Jeffreys beta-binomial mixture against the point p, after S events in n.
+
+    >>> round(math.exp(log_evidence(7, 7, 0.5)), 2)  # 7 of 7: evidence 26.8 against p = 1/2
+    26.81
+    """
+    if n == 0:
+        return 0.0
+    log_mix = betaln(0.5 + S, 0.5 + n - S) - betaln(0.5, 0.5)
+    log_lik = (S * math.log(p) if S else 0.0) + ((n - S) * math.log1p(-p) if n - S else 0.0)
+    return float(log_mix - log_lik)
+
+
+def bernoulli_cs(S: int, n: int, alpha: float = ALPHA) -> Interval:
+    """S events in n trials -> the confidence sequence {p : M_n(p) < 1/alpha} at this n.
+
+    >>> ci = bernoulli_cs(7, 7)
+    >>> round(ci.low, 3), ci.high
+    (0.521, 1.0)
+    >>> bernoulli_cs(0, 0).low, bernoulli_cs(0, 0).high
+    (0.0, 1.0)
+    """
+    _check_counts(S, n)
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha must be in (0, 1), got {alpha!r}")
+    est = S / n if n else math.nan
+    if n == 0:
+        return Interval(est, 0.0, 1.0, 1 - alpha)
+    bound = math.log(1 / alpha)
+    inside = lambda p: log_evidence(S, n, p) < bound  # noqa: E731
+    centre = min(max(est, 1e-12), 1 - 1e-12)
+    low = 0.0 if inside(1e-300) or S == 0 else _boundary(inside, centre, 0.0)
+    high = 1.0 if inside(1 - 1e-16) or S == n else _boundary(inside, centre, 1.0)
+    return Interval(est, low, high, 1 - alpha)
+
+
+def _boundary(inside, centre: float, outside: float, tol: float = 1e-9) -> float:
+    """The edge between an ``inside`` point and an ``outside`` end of [0, 1]."""
+    while abs(outside - centre) > tol:
+        mid = 0.5 * (centre + outside)
+        centre, outside = (mid, outside) if inside(mid) else (centre, mid)
+    return centre
+
+
+def share_verdict(S: int, n: int, q: float, alpha: float = ALPHA) -> tuple[str, float]:
+    """The claim "p > q" after S events in n: (verdict, anytime p-value of that verdict).
+
+    holds: the confidence sequence lies wholly above q; refuted: wholly at or below q;
+    inconclusive otherwise. The p-value is 1 / M_n(q) (capped at 1): the smallest alpha at which
+    the confidence sequence would exclude q on the side the data lie; Holm's procedure takes it.
+
+    >>> share_verdict(7, 7, 0.5)[0], share_verdict(0, 7, 0.5)[0], share_verdict(4, 7, 0.5)[0]
+    ('holds', 'refuted', 'inconclusive')
+    """
+    _check_counts(S, n)
+    _check_level(q)
+    p_value = min(1.0, math.exp(-log_evidence(S, n, q))) if n else 1.0
+    if p_value <= alpha and S > q * n:
+        return "holds", p_value
+    if p_value <= alpha and S < q * n:
+        return "refuted", p_value
+    return "inconclusive", p_value
+
+
+def first_decisive(q: float, alpha: float = ALPHA, most: int = 100_000) -> tuple[int, int]:
+    """(n to hold, n to refute): the fewest trials after which "p > q" can hold (every trial an
+    event) or be refuted (none). A design whose first look is below both cannot decide there.
+
+    >>> first_decisive(0.5)
+    (7, 7)
+    """
+    _check_level(q)
+    hold = next(n for n in range(1, most) if share_verdict(n, n, q, alpha)[0] == "holds")
+    refute = next(n for n in range(1, most) if share_verdict(0, n, q, alpha)[0] == "refuted")
+    return hold, refute
+
+
+def seeds_to_decide(share: float, q: float, alpha: float = ALPHA, most: int = 100_000) -> int | None:
+    """The fewest trials after which a sample whose share of events is ``share`` would be decided
+    (round(share x n) events), or None if it never would be (share == q) within ``most``.
+
+    >>> seeds_to_decide(0.375, 0.5)
+    182
+    """
+    _check_level(q)
+    if not 0 <= share <= 1 or share == q:
+        return None
+    for n in range(1, most):
+        if share_verdict(round(share * n), n, q, alpha)[0] != "inconclusive":
+            return n
+    return None
+
+
+def clopper_pearson(S: int, n: int, confidence: float = 1 - ALPHA) -> Interval:
+    """Exact two-sided binomial interval for a single, fixed-size sample (never zero width).
+
+    >>> ci = clopper_pearson(100, 100)
+    >>> round(ci.low, 4), ci.high
+    (0.9638, 1.0)
+    """
+    _check_counts(S, n)
+    ci = sps.binomtest(S, n).proportion_ci(confidence, method="exact")
+    return Interval(S / n, float(ci.low), float(ci.high), confidence)
+
+
+def quantile_verdict(S: int, n: int, q: float, alpha: float = ALPHA) -> tuple[str, float]:
+    """The claim "p > q" on one fixed sample of n: exact binomial tests, two-sided level alpha
+    (alpha / 2 per side), the Clopper-Pearson interval's decision. (verdict, p-value)."""
+    _check_counts(S, n)
+    _check_level(q)
+    above = float(sps.binomtest(S, n, q, alternative="greater").pvalue)
+    below = float(sps.binomtest(S, n, q, alternative="less").pvalue)
+    if above <= alpha / 2 and S > q * n:
+        return "holds", min(1.0, 2 * above)
+    if below <= alpha / 2 and S < q * n:
+        return "refuted", min(1.0, 2 * below)
+    return "inconclusive", min(1.0, 2 * min(above, below))
+
+
+def wilson(S: int, n: int, confidence: float = 1 - ALPHA) -> Interval:
+    """Wilson score interval for a rate, for reports (never zero width at 0/n or n/n)."""
+    _check_counts(S, n)
+    if n == 0:
+        return Interval(math.nan, 0.0, 1.0, confidence)
+    z = float(sps.norm.ppf(0.5 + confidence / 2))
+    p = S / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return Interval(p, max(0.0, centre - half), min(1.0, centre + half), confidence)
+
+
+def holm(p_values: list[float], alpha: float = ALPHA) -> list[bool]:
+    """Holm's step-down procedure: which hypotheses are rejected with family-wise error <= alpha
+    under any dependence between them.
+
+    >>> holm([0.01, 0.04, 0.03, 0.20], alpha=0.05)
+    [True, False, False, False]
+    """
+    order = sorted(range(len(p_values)), key=lambda i: p_values[i])
+    rejected = [False] * len(p_values)
+    for rank, i in enumerate(order):
+        if p_values[i] > alpha / (len(p_values) - rank):
+            break
+        rejected[i] = True
+    return rejected
+
+
+def strictly_better(a: np.ndarray, b: np.ndarray, threshold: float = 1.0) -> np.ndarray:
+    """(seeds,), (seeds,) -> (seeds,) bool: a_i < threshold x b_i, with diverged runs worst: a
+    diverged a_i is never better, a diverged b_i loses to any finite a_i, two diverged tie (not
+    better)."""
+    a, b = _paired(a, b)
+    fa, fb = np.isfinite(a), np.isfinite(b)
+    return np.where(fa & fb, a < threshold * np.where(fb, b, 0.0), fa & ~fb)
+
+
+def median_ratio(a: np.ndarray, b: np.ndarray) -> float:
+    """The median of a_i / b_i (diverged runs filled as worst): the typical seed's ratio."""
+    return float(np.exp(np.median(paired_log_ratios(a, b))))
+
+
+def geometric_mean_ratio(a: np.ndarray, b: np.ndarray) -> float:
+    """exp(mean log(a_i / b_i)), for reports: driven by the few seeds where one setting escapes."""
+    return float(np.exp(np.mean(paired_log_ratios(a, b))))
+
+
 def worst_filled(values: np.ndarray, *others: np.ndarray) -> np.ndarray:
     """(seeds,) -> (seeds,): non-finite entries replaced by a value worse than every finite one
-    in ``values`` and ``others`` (2x their largest magnitude, at least 1), so a diverged run ranks
-    worst and still has a finite log."""
+    in ``values`` and ``others`` (2x their largest magnitude, at least 1)."""
     pool = np.concatenate([np.ravel(v) for v in (values, *others)]).astype(float)
     finite = pool[np.isfinite(pool)]
     worst = 2.0 * max(1.0, float(np.max(np.abs(finite))) if finite.size else 1.0)
@@ -35,123 +227,15 @@ def worst_filled(values: np.ndarray, *others: np.ndarray) -> np.ndarray:
 
 def paired_log_ratios(a: np.ndarray, b: np.ndarray, eps: float = 1e-12) -> np.ndarray:
     """(seeds,), (seeds,) -> (seeds,): log(a_i / b_i), diverged runs filled as worst."""
-    a, b = np.asarray(a, float), np.asarray(b, float)
-    if a.shape != b.shape or a.ndim != 1:
-        raise ValueError(f"paired arrays must both be (seeds,), got {a.shape} and {b.shape}")
+    a, b = _paired(a, b)
     fa, fb = worst_filled(a, b), worst_filled(b, a)
     return np.log(np.maximum(fa, eps)) - np.log(np.maximum(fb, eps))
-
-
-def bootstrap_mean_ci(x: np.ndarray, confidence: float, seed: int, n_resamples: int = 4999) -> Interval:
-    """(seeds,) -> Interval of the mean: BCa bootstrap (scipy.stats.bootstrap); a sample with
-    no spread gets the point [x0, x0]; BCa failures fall back to percentile."""
-    x = np.asarray(x, float)
-    if x.size == 0:
-        raise ValueError("need at least one value")
-    est = float(np.mean(x))
-    if np.ptp(x) == 0.0:
-        return Interval(est, est, est, confidence)
-    for method in ("BCa", "percentile"):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            res = _bootstrap(x, confidence, n_resamples, method, seed)
-        low, high = float(res.confidence_interval.low), float(res.confidence_interval.high)
-        if math.isfinite(low) and math.isfinite(high):
-            return Interval(est, low, high, confidence)
-    return Interval(est, -math.inf, math.inf, confidence)
-
-
-def _bootstrap(x, confidence, n_resamples, method, seed):
-    kwargs = dict(confidence_level=confidence, n_resamples=n_resamples, method=method)
-    try:  # scipy >= 1.15 takes rng=; older releases only random_state=
-        return sps.bootstrap((x,), np.mean, rng=np.random.default_rng(seed), **kwargs)
-    except TypeError:
-        return sps.bootstrap((x,), np.mean, random_state=np.random.default_rng(seed), **kwargs)
-
-
-def _sign_flips(n: int, seed: int, max_exact: int = 12, draws: int = 5000) -> np.ndarray:
-    """(flips, n) matrix of +-1: all 2^n sign vectors for n <= max_exact, else the identity plus
-    ``draws`` random ones from a seeded generator (p resolution 2e-4, far below any level used)."""
-    if n <= max_exact:
-        codes = np.arange(2**n)[:, None] >> np.arange(n)[None, :]
-        return 1.0 - 2.0 * (codes & 1)
-    flips = np.random.default_rng(seed).choice([-1.0, 1.0], size=(draws, n))
-    return np.vstack([np.ones((1, n)), flips])
-
-
-def sign_flip_p(x: np.ndarray, flips: np.ndarray) -> float:
-    """(n,), (flips, n) -> two-sided p of "x is symmetric about 0" for the statistic |mean(x)|."""
-    observed = abs(x.mean())
-    return float(np.mean(np.abs(flips @ x) / x.size >= observed * (1 - 1e-12) - 1e-15))
-
-
-def sign_flip_mean_ci(x: np.ndarray, confidence: float, seed: int, tol: float = 1e-4) -> Interval:
-    """(seeds,) -> Interval of the centre of x: the shifts mu that a two-sided paired sign-flip
-    (randomization) test of x - mu does not reject at level 1 - confidence.
-
-    Exact when x is symmetric about its centre, which holds at mu = 0 whenever the two settings
-    are exchangeable (identical distributions): so a false verdict under that null has
-    probability at most (1 - confidence) / 2 per side, whatever the distribution's shape. With
-    too few seeds to reject anything (2 / 2^n >= 1 - confidence) the interval is unbounded.
-    """
-    x = np.asarray(x, float)
-    if x.size == 0:
-        raise ValueError("need at least one value")
-    flips, alpha, centre = _sign_flips(x.size, seed), 1 - confidence, float(x.mean())
-    accepted = lambda mu: sign_flip_p(x - mu, flips) > alpha  # noqa: E731
-    step = 1e-9 * max(1.0, abs(centre))
-    low, high = -math.inf, math.inf
-    beyond_low, beyond_high = float(x.min()) - step, float(x.max()) + step  # every x - mu > 0 there
-    if not accepted(beyond_low):
-        low = _bisect(accepted, centre, beyond_low, tol)
-    if not accepted(beyond_high):
-        high = _bisect(accepted, centre, beyond_high, tol)
-    return Interval(centre, low, high, confidence)
-
-
-def _bisect(accepted, inside: float, outside: float, tol: float) -> float:
-    """The boundary between an accepted ``inside`` and a rejected ``outside``."""
-    while abs(outside - inside) > tol * max(1.0, abs(inside)):
-        mid = 0.5 * (inside + outside)
-        inside, outside = (mid, outside) if accepted(mid) else (inside, mid)
-    return inside
-
-
-def ratio_effect(a: np.ndarray, b: np.ndarray, confidence: float, seed: int) -> Interval:
-    """(seeds,), (seeds,) -> geometric mean of a_i / b_i with its sign-flip interval.
-
-    0.5 means a's loss is half of b's on the typical seed; 1 is no effect."""
-    ci = sign_flip_mean_ci(paired_log_ratios(a, b), confidence, seed)
-    return Interval(math.exp(ci.estimate), _exp(ci.low), _exp(ci.high), confidence)
-
-
-def ratio_bootstrap(a: np.ndarray, b: np.ndarray, confidence: float, seed: int) -> Interval:
-    """(seeds,), (seeds,) -> the same effect with a BCa bootstrap interval: reported beside the
-    sign-flip interval, never used for verdicts (it undercovers on few, bimodal seeds: the
-    tests measured 7% false holds at a nominal 2.5% on the lecture's escape-or-plateau data)."""
-    ci = bootstrap_mean_ci(paired_log_ratios(a, b), confidence, seed)
-    return Interval(math.exp(ci.estimate), _exp(ci.low), _exp(ci.high), confidence)
-
-
-def _exp(v: float) -> float:
-    return 0.0 if v == -math.inf else math.inf if v == math.inf else math.exp(v)
 
 
 def prob_better(a: np.ndarray, b: np.ndarray) -> float:
     """(seeds,), (seeds,) -> P(a_i < b_i) over pairs, ties counted half (diverged = worst)."""
     fa, fb = worst_filled(a, b), worst_filled(b, a)
     return float(np.mean((fa < fb) + 0.5 * (fa == fb)))
-
-
-def median_ci(x: np.ndarray, confidence: float) -> Interval:
-    """(seeds,) -> the median with a distribution-free interval (binomial order statistics,
-    scipy.stats.quantile_test); diverged runs (non-finite) count as +inf."""
-    x = np.where(np.isfinite(x), np.asarray(x, float), math.inf)
-    est = float(np.median(x))
-    if x.size > 1 and np.all(x == x[0]):  # no spread (all diverged included)
-        return Interval(est, est, est, confidence)
-    ci = sps.quantile_test(x, q=est if math.isfinite(est) else 0.0, p=0.5).confidence_interval(confidence)
-    return Interval(est, float(ci.low), float(ci.high), confidence)
 
 
 def summary(x: np.ndarray) -> dict:
@@ -163,12 +247,29 @@ def summary(x: np.ndarray) -> dict:
     return {"median": med, "q1": q1, "q3": q3, "n": int(x.size), "diverged": int((~finite).sum())}
 
 
-def verdict(interval: Interval, threshold: float, direction: str) -> str:
-    """A claim "effect < threshold" (direction "below") or "effect > threshold" ("above"):
-    holds when the whole interval is on the claimed side, refuted when it is wholly on the other
-    side (the threshold itself counts against the claim), inconclusive otherwise."""
+def side(values, threshold: float, direction: str) -> np.ndarray:
+    """values < threshold ("below") or values > threshold ("above"), elementwise: the one helper
+    for a claimed side (the threshold itself counts against the claim)."""
+    v = np.asarray(values, float)
     if direction == "below":
-        return "holds" if interval.high < threshold else "refuted" if interval.low >= threshold else "inconclusive"
+        return v < threshold
     if direction == "above":
-        return "holds" if interval.low > threshold else "refuted" if interval.high <= threshold else "inconclusive"
-    raise ValueError(f"unknown direction {direction!r}; valid: below, above")
+        return v > threshold
+    raise ValueError(f"unknown direction {direction!r}; valid: {', '.join(SIDES)}")
+
+
+def _paired(a, b) -> tuple[np.ndarray, np.ndarray]:
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    if a.shape != b.shape or a.ndim != 1:
+        raise ValueError(f"paired arrays must both be (seeds,), got {a.shape} and {b.shape}")
+    return a, b
+
+
+def _check_counts(S: int, n: int) -> None:
+    if not (isinstance(S, (int, np.integer)) and isinstance(n, (int, np.integer)) and 0 <= S <= n):
+        raise ValueError(f"need whole counts 0 <= S <= n, got S={S!r}, n={n!r}")
+
+
+def _check_level(q: float) -> None:
+    if not (isinstance(q, (int, float)) and 0 < q < 1):
+        raise ValueError(f"a share's level q must be a probability strictly between 0 and 1, got {q!r}")

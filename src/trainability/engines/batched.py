@@ -59,7 +59,7 @@ class Members:
             if "batched" not in MODELS[s.model_name].engines:
                 raise ValueError(f"model {s.model_name!r} cannot run on the batched engine; models it runs: "
                                  f"{', '.join(batchable)}")
-        streams = [Streams.of(seed) for _, seed in jobs]  # raises on a bad seed
+        streams = [Streams.of(seed, s.replicate) for s, seed in jobs]  # raises on a bad seed
         self.jobs, self.dev = jobs, torch.device(device)
         self.setting = jobs[0][0]
         models = [dict(init_model(s, st).named_parameters()) for (s, _), st in zip(jobs, streams)]  # the plain path's init

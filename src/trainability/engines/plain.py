@@ -23,7 +23,7 @@ from .common import Progress, init_model
 def run(setting: Setting, seed: int, device: str = "cpu", progress_every: float = 30.0) -> RunResult:
     """Train one model as the lecture does and evaluate it; NaN/Inf marks the run diverged.
     A progress line at most every ``progress_every`` seconds (engines.common.Progress)."""
-    streams = Streams.of(seed)
+    streams = Streams.of(seed, setting.replicate)
     dev = torch.device(device)
     start = time.perf_counter()
     model = init_model(setting, streams).to(dev)

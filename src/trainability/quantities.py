@@ -1,0 +1,201 @@
+"""The claim vocabulary: what a part of a claim claims, as a share of seeds on which an event
+happens, above a level. Each quantity is a frozen dataclass; ``Part.events`` turns the runs of a
+claim's settings into the (trials,) bool array that stats.share_verdict decides.
+
+    typical seed  TypicalRatio(better, worse, t)   P(better_i < t x worse_i) > 1/2: the median
+                  paired ratio is below t. Strict; a diverged run is worst, two diverged tie
+                  (not better). metric "escape" compares steps to escape, censored at the run
+                  length (a censored "better" is never faster, a censored "worse" loses to any
+                  escape: the censoring counts against the claim).
+    escape gain   EscapeGain(better, worse)        better raises the chance of escaping: among
+                  the discordant pairs (exactly one escaped), the share where it was better's
+                  run is above 1/2 (McNemar's exact test, made anytime-valid). The report adds
+                  each escape rate (Wilson) and their difference with a simultaneous interval.
+    escape rate   EscapeRate(setting, q, side)     P(escape) above (or below) q; "the typical run
+                  escapes" is q = 1/2, above.
+    level         Level(setting, t, side)          the typical run ends above (below) t x floor:
+                  P(final / floor > t) > 1/2.
+
+Every part is "the share of trials with event E is above q", so one confidence sequence serves
+all of them (stats.py), and each is valid at its threshold for any shape of data (bimodal,
+censored, diverged): the event is a function of one seed's runs, so the trials are i.i.d.
+Bernoulli whatever the losses look like. The geometric-mean ratio and P(better) stay in the
+report as description only.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import stats
+
+METRICS = ("final", "escape")
+
+
+@dataclass(frozen=True)
+class Runs:
+    """One setting's runs on a claim's seeds, as (seeds,) arrays."""
+
+    final: np.ndarray  # the test loss; inf when diverged
+    escape: np.ndarray  # steps to escape the plateau, censored at the run length
+    escaped: np.ndarray  # bool: escaped within the run
+    floor: float  # the task's best constant loss
+    steps: int
+
+    @classmethod
+    def of(cls, results) -> "Runs":
+        return cls(final=np.array([r.final for r in results], float),
+                   escape=np.array([r.escape for r in results], float),
+                   escaped=np.array([r.escape_step is not None for r in results]),
+                   floor=results[0].setting.task.floor, steps=results[0].setting.steps)
+
+
+@dataclass(frozen=True)
+class TypicalRatio:
+    better: str
+    worse: str
+    threshold: float  # e.g. 0.8: "at least 20% lower on most seeds"
+    metric: str = "final"
+    name: str = field(default="typical seed", init=False)
+    level: float = field(default=0.5, init=False)
+
+    def __post_init__(self) -> None:
+        _positive_ratio(self.threshold)
+        if self.metric not in METRICS:
+            raise ValueError(f"unknown metric {self.metric!r}; valid metrics: {', '.join(METRICS)}")
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return (self.better, self.worse)
+
+    def statement(self) -> str:
+        what = "loss" if self.metric == "final" else "steps to escape"
+        return f"on most seeds {self.better}'s {what} < {self.threshold:g} x {self.worse}'s"
+
+    def events(self, runs: dict[str, Runs]) -> np.ndarray:
+        a, b = (getattr(runs[k], self.metric) for k in self.labels)
+        return stats.strictly_better(a, b, self.threshold)
+
+    def describe(self, runs: dict[str, Runs]) -> dict:
+        a, b = (getattr(runs[k], self.metric) for k in self.labels)
+        return {"median ratio": stats.median_ratio(a, b), "geometric mean ratio": stats.geometric_mean_ratio(a, b),
+                "P(better)": stats.prob_better(a, b)}
+
+
+@dataclass(frozen=True)
+class EscapeGain:
+    better: str
+    worse: str
+    name: str = field(default="escape gain", init=False)
+    level: float = field(default=0.5, init=False)
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return (self.better, self.worse)
+
+    def statement(self) -> str:
+        return f"{self.better} escapes the plateau more often than {self.worse} (share of discordant pairs > 1/2)"
+
+    def events(self, runs: dict[str, Runs]) -> np.ndarray:
+        a, b = runs[self.better].escaped, runs[self.worse].escaped
+        return a[a != b]  # one trial per discordant pair: True where better escaped alone
+
+    def describe(self, runs: dict[str, Runs]) -> dict:
+        a, b = runs[self.better].escaped, runs[self.worse].escaped
+        n, n10, n01 = len(a), int((a & ~b).sum()), int((~a & b).sum())
+        ra, rb = stats.wilson(int(a.sum()), n), stats.wilson(int(b.sum()), n)
+        # difference p_a - p_b = d (2 pi - 1), d = discordance, pi = share won: each bounded by
+        # its confidence sequence at alpha / 2, so the pair holds jointly at 1 - alpha
+        d, w = stats.bernoulli_cs(n10 + n01, n, stats.ALPHA / 2), stats.bernoulli_cs(n10, n10 + n01, stats.ALPHA / 2)
+        ends = [dd * (2 * ww - 1) for dd in (d.low, d.high) for ww in (w.low, w.high)]
+        return {f"escape rate {self.better}": [ra.estimate, ra.low, ra.high],
+                f"escape rate {self.worse}": [rb.estimate, rb.low, rb.high],
+                "discordant (better alone, worse alone)": [n10, n01],
+                "difference in escape rates": [(n10 - n01) / n, min(ends), max(ends)]}
+
+
+@dataclass(frozen=True)
+class EscapeRate:
+    setting: str
+    q: float = 0.5  # the claimed level of P(escape)
+    direction: str = "above"
+    name: str = field(default="escape rate", init=False)
+
+    def __post_init__(self) -> None:
+        _probability(self.q)
+        stats.side([], 0.0, self.direction)  # raises on a bad direction
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return (self.setting,)
+
+    @property
+    def level(self) -> float:
+        return self.q if self.direction == "above" else 1 - self.q
+
+    def statement(self) -> str:
+        return f"P({self.setting} escapes) {self.direction} {self.q:g}"
+
+    def events(self, runs: dict[str, Runs]) -> np.ndarray:
+        escaped = runs[self.setting].escaped
+        return escaped if self.direction == "above" else ~escaped
+
+    def describe(self, runs: dict[str, Runs]) -> dict:
+        e = runs[self.setting].escaped
+        w = stats.wilson(int(e.sum()), len(e))
+        return {"escape rate (Wilson)": [w.estimate, w.low, w.high]}
+
+
+@dataclass(frozen=True)
+class Level:
+    setting: str
+    threshold: float  # in units of the task's floor (relative MSE)
+    direction: str = "above"
+    name: str = field(default="level", init=False)
+    level: float = field(default=0.5, init=False)
+
+    def __post_init__(self) -> None:
+        if not (isinstance(self.threshold, (int, float)) and math.isfinite(self.threshold) and self.threshold >= 0):
+            raise ValueError(f"a level's threshold is a relative MSE >= 0, got {self.threshold!r}")
+        stats.side([], 0.0, self.direction)
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return (self.setting,)
+
+    def statement(self) -> str:
+        return f"the typical {self.setting} run ends {self.direction} {self.threshold:g} x floor"
+
+    def events(self, runs: dict[str, Runs]) -> np.ndarray:
+        r = runs[self.setting]
+        return stats.side(np.where(np.isfinite(r.final), r.final, math.inf) / r.floor, self.threshold, self.direction)
+
+    def describe(self, runs: dict[str, Runs]) -> dict:
+        r = runs[self.setting]
+        return {"median relative MSE": float(np.median(np.where(np.isfinite(r.final), r.final, math.inf) / r.floor))}
+
+
+Part = TypicalRatio | EscapeGain | EscapeRate | Level
+QUANTITIES: dict[str, type] = {"typical seed": TypicalRatio, "escape gain": EscapeGain, "escape rate": EscapeRate,
+                               "level": Level}
+PAIRED = (TypicalRatio, EscapeGain)
+
+
+def part(quantity: str, **kwargs) -> Part:
+    """A part by its quantity's name: part("typical seed", better="A", worse="B", threshold=0.8)."""
+    if quantity not in QUANTITIES:
+        raise ValueError(f"unknown quantity {quantity!r}; valid quantities: {', '.join(QUANTITIES)}")
+    return QUANTITIES[quantity](**kwargs)
+
+
+def _positive_ratio(t) -> None:
+    if not (isinstance(t, (int, float)) and math.isfinite(t) and t > 0):
+        raise ValueError(f"a ratio threshold must be a positive finite number, got {t!r}")
+
+
+def _probability(q) -> None:
+    if not (isinstance(q, (int, float)) and 0 < q < 1):
+        raise ValueError(f"a probability level must be strictly between 0 and 1, got {q!r}")

@@ -1,0 +1,195 @@
+"""Simulations of every claimed quantity *at its threshold*, on data shaped like ours, through
+the designs the claims use: the rate of false "holds" (the true share equals the level, so the
+claim is false) and the power at a stated alternative.
+
+    python -m trainability.simulate [--sims N] [--seed S]
+
+prints the table (quantity x scenario x design -> false holds, false refuted, power);
+tests/test_simulate.py runs it with fewer simulations and asserts every false-holds rate is at
+most alpha plus two Monte-Carlo standard errors. Each scenario generates paired losses and
+escapes (plateau at the floor, escapes to 0.1-0.5, diverged runs, ties, heavy tails) and turns
+them into events with the claim's own quantity class, so the whole path from runs to verdict is
+simulated, including every look of the design: the verdict is the one at the first decisive
+look, as verdicts.decide stops.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+from scipy.special import betaln
+
+from . import stats
+from .quantities import EscapeGain, EscapeRate, Level, Runs, TypicalRatio
+
+FLOOR, STEPS = 3.5, 400
+DESIGNS = {  # name -> (start, step, cap), as verdicts.Design
+    "fixed 8": (8, 1, 8), "fixed 72": (72, 1, 72), "tier 12/6/24": (12, 6, 24), "L6 24/24/72": (24, 24, 72),
+    "every seed 7..72": (7, 1, 72), "L6 extended to 144": (24, 24, 144),
+}
+
+
+@dataclass(frozen=True)
+class Scenario:
+    quantity: object  # a quantities part over settings "A" and "B"
+    draw: Callable[[np.random.Generator, float, int], dict[str, Runs]]  # (rng, share, n) -> runs
+    null: float  # the share at the threshold (the claim is false there)
+    alternative: float  # a share at which the claim is true: power
+
+
+def _runs(final, escaped) -> Runs:
+    final = np.asarray(final, float)
+    escaped = np.asarray(escaped, bool)
+    return Runs(final=final, escape=np.where(escaped, 30.0, STEPS), escaped=escaped, floor=FLOOR, steps=STEPS)
+
+
+def _plateau(rng, n):
+    return FLOOR * (1 + 0.01 * rng.standard_normal(n))
+
+
+def _escaped(rng, n):
+    return rng.uniform(0.1, 0.5, n)
+
+
+def rare_losses(rng, share, n):
+    """A is 33% better on a share of seeds; on the rest A stays on the plateau while B escapes."""
+    win = rng.random(n) < share
+    b = np.where(win, _escaped(rng, n), _escaped(rng, n))
+    a = np.where(win, 0.67 * b, _plateau(rng, n))
+    return {"A": _runs(a, ~win), "B": _runs(b, np.ones(n, bool))}
+
+
+def rare_wins(rng, share, n):
+    """A escapes while B plateaus on a share of seeds; on the rest A is 1-15% better (not 20%)."""
+    win = rng.random(n) < share
+    b = np.where(win, _plateau(rng, n), _plateau(rng, n))
+    a = np.where(win, _escaped(rng, n), b * rng.uniform(0.85, 0.99, n))
+    return {"A": _runs(a, win), "B": _runs(b, np.zeros(n, bool))}
+
+
+def heavy_tails(rng, share, n):
+    """log(A / B) = log 0.8 + a Cauchy shifted so that P(A < 0.8 B) is the share."""
+    shift = math.tan(math.pi * (share - 0.5))
+    b = rng.lognormal(0.0, 1.0, n)
+    with np.errstate(over="ignore"):  # a Cauchy draw past e^709 makes A infinite: a diverged run
+        a = b * 0.8 * np.exp(rng.standard_cauchy(n) - shift)
+    return {"A": _runs(a, a < 3.0), "B": _runs(b, b < 3.0)}
+
+
+def ties_and_diverged(rng, share, n):
+    """A finite while B diverged on a share of seeds; the rest: both diverged, or exactly equal."""
+    u = rng.random(n)
+    win, both_diverged = u < share, (u >= share) & (u < share + (1 - share) / 2)
+    a = np.where(win, _escaped(rng, n), np.where(both_diverged, math.inf, 1.0))
+    b = np.where(win | both_diverged, math.inf, 1.0)
+    return {"A": _runs(a, win), "B": _runs(b, np.zeros(n, bool))}
+
+
+def escapes(correlated: bool):
+    def draw(rng, share, n):
+        """Escape indicators with P(A alone) / P(one alone) = share, discordance ~0.35."""
+        d = rng.random(n) < 0.35  # discordant seeds
+        a_alone = rng.random(n) < share
+        both = (~d) & (rng.random(n) < (0.5 if correlated else 0.1))
+        ea, eb = np.where(d, a_alone, both), np.where(d, ~a_alone, both)
+        return {"A": _runs(np.where(ea, 0.2, 3.5), ea), "B": _runs(np.where(eb, 0.2, 3.5), eb)}
+    return draw
+
+
+def escape_rate(rng, share, n):
+    e = rng.random(n) < share
+    return {"A": _runs(np.where(e, _escaped(rng, n), _plateau(rng, n)), e)}
+
+
+def bimodal_level(rng, share, n):
+    """Plateau (relative MSE ~1) on a share of seeds, escaped (~0.05) on the rest."""
+    p = rng.random(n) < share
+    return {"A": _runs(np.where(p, _plateau(rng, n), 0.05 * FLOOR * np.ones(n)), ~p)}
+
+
+SCENARIOS: dict[str, Scenario] = {
+    "typical seed / rare losses": Scenario(TypicalRatio("A", "B", 0.8), rare_losses, 0.5, 0.8),
+    "typical seed / rare wins": Scenario(TypicalRatio("A", "B", 0.8), rare_wins, 0.5, 0.8),
+    "typical seed / heavy tails": Scenario(TypicalRatio("A", "B", 0.8), heavy_tails, 0.5, 0.8),
+    "typical seed / ties, diverged": Scenario(TypicalRatio("A", "B", 0.8), ties_and_diverged, 0.5, 0.8),
+    "escape gain / independent": Scenario(EscapeGain("A", "B"), escapes(False), 0.5, 0.9),
+    "escape gain / correlated": Scenario(EscapeGain("A", "B"), escapes(True), 0.5, 0.9),
+    "escape rate / q 0.5": Scenario(EscapeRate("A", 0.5), escape_rate, 0.5, 0.8),
+    "level / bimodal": Scenario(Level("A", 0.9, "above"), bimodal_level, 0.5, 0.8),
+}
+
+
+def verdicts_over_design(events: list[np.ndarray], level: float, design: tuple[int, int, int],
+                         alpha: float = stats.ALPHA) -> np.ndarray:
+    """events: per simulation, (cap,) bools in seed order (None entries: a seed with no trial, as
+    a concordant pair for the escape gain). -> (sims,) verdict codes at the first decisive look:
+    1 holds, -1 refuted, 0 inconclusive at the cap. Vectorised stats.share_verdict."""
+    start, step, cap = design
+    looks = list(range(start, cap, step)) + [cap]
+    out = np.zeros(len(events), int)
+    undecided = np.ones(len(events), bool)
+    for n in looks:
+        S = np.array([int(np.sum(e[:n] == 1)) for e in events])
+        m = np.array([int(np.sum(e[:n] >= 0)) for e in events])
+        log_m = np.where(m > 0, betaln(0.5 + S, 0.5 + m - S) - betaln(0.5, 0.5), 0.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            log_lik = np.where(S > 0, S * math.log(level), 0.0) + np.where(m - S > 0, (m - S) * math.log1p(-level), 0.0)
+        decisive = (log_m - log_lik) >= math.log(1 / alpha)
+        verdict = np.where(decisive & (S > level * m), 1, np.where(decisive & (S < level * m), -1, 0))
+        newly = undecided & (verdict != 0)
+        out[newly] = verdict[newly]
+        undecided &= verdict == 0
+    return out
+
+
+def trial_events(scenario: Scenario, runs: dict[str, Runs]) -> np.ndarray:
+    """(seeds,) codes in seed order: 1 event, 0 no event, -1 no trial (concordant escape pair)."""
+    q = scenario.quantity
+    if isinstance(q, EscapeGain):
+        a, b = runs["A"].escaped, runs["B"].escaped
+        return np.where(a == b, -1, a.astype(int))
+    return q.events(runs).astype(int)
+
+
+def simulate(name: str, design: str, share: float, sims: int, seed: int) -> dict[str, float]:
+    """Rates of holds, refuted and inconclusive over ``sims`` simulated claims."""
+    scenario, rng = SCENARIOS[name], np.random.default_rng(seed)
+    cap = DESIGNS[design][2]
+    events = [trial_events(scenario, scenario.draw(rng, share, cap)) for _ in range(sims)]
+    codes = verdicts_over_design(events, scenario.quantity.level, DESIGNS[design])
+    return {"holds": float(np.mean(codes == 1)), "refuted": float(np.mean(codes == -1)),
+            "inconclusive": float(np.mean(codes == 0))}
+
+
+def table(sims: int = 2000, seed: int = 0) -> list[dict]:
+    """One row per scenario x design: false holds and false refuted at the threshold, power."""
+    rows = []
+    for i, (name, sc) in enumerate(SCENARIOS.items()):
+        for j, design in enumerate(DESIGNS):
+            null = simulate(name, design, sc.null, sims, seed + 1000 * i + j)
+            alt = simulate(name, design, sc.alternative, sims, seed + 1000 * i + j + 500)
+            rows.append({"scenario": name, "design": design, "sims": sims, "false holds": null["holds"],
+                         "refuted at the threshold": null["refuted"], "alternative share": sc.alternative,
+                         "power": alt["holds"]})
+    return rows
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sims", type=int, default=2000)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    bound = stats.ALPHA + 2 * math.sqrt(stats.ALPHA * (1 - stats.ALPHA) / args.sims)
+    print(f"alpha {stats.ALPHA}; a false-holds rate must be <= {bound:.4f} (alpha + 2 MC standard errors)")
+    print(f"{'scenario':<32}{'design':<20}{'false holds':>12}{'refuted@t':>11}{'alt':>6}{'power':>8}")
+    for r in table(args.sims, args.seed):
+        print(f"{r['scenario']:<32}{r['design']:<20}{r['false holds']:>12.4f}{r['refuted at the threshold']:>11.4f}"
+              f"{r['alternative share']:>6.2f}{r['power']:>8.3f}")
+
+
+if __name__ == "__main__":
+    main()
