@@ -75,6 +75,13 @@ placebo reuses them for its first arm. At the CPU tier about 35% of warm-up runs
 discordant pairs, and 7 of 7 already decide; L6 looks at 24, 48 and 72 seeds. L7's pairs all
 differ in the same direction, and 7 of 7 decide: the tier's default 12/18/24 suffices.
 
+Measured on the fresh seeds (CPU tier, base seed 0): L6-chance holds at 24 seeds (warm-up escaped
+on 11 of 24, no warm-up on 0: all 11 discordant pairs favour warm-up; no warm-up's median relative
+MSE 1.005); L6-typical is inconclusive at 72 (warm-up escaped on 30/72, share 0.417 [0.241,
+0.608]; warm-up below 0.8 x no warm-up on 29/72, median ratio 0.95, geometric mean 0.35: the
+typical run still collapses at this length); L7 holds at 12 (12/12 each, median ratios 0.056 and
+0.102); the placebo is inconclusive (escape gain 21 : 18, typical seed 23/72).
+
 Expected verdicts are recorded per tier below; a recorded "refuted" or "inconclusive" is a strict
 xfail (the test fails if the verdict changes), and a placebo fails if it holds.
 """

@@ -50,3 +50,11 @@ def test_the_confidence_sequence_covers_at_every_n_at_once(p):
         S = np.cumsum(rng.random(200) < p)
         misses += any(stats.log_evidence(int(S[n - 1]), n, p) >= math.log(1 / stats.ALPHA) for n in range(1, 201))
     assert misses / sims <= stats.ALPHA + 2 * math.sqrt(stats.ALPHA * (1 - stats.ALPHA) / sims), misses / sims
+
+
+@pytest.mark.parametrize("q, n", [(0.9, 100), (0.75, 20)])
+def test_the_population_claims_fixed_sample_test_is_valid_at_its_level(q, n):
+    # exact binomial tests at alpha / 2 per side: false holds <= alpha / 2 (discreteness only lowers it)
+    rates = simulate.quantile_rates(q, n, q, sims=2000, seed=3)
+    assert rates["holds"] <= stats.ALPHA / 2 + 2 * math.sqrt(stats.ALPHA / 2 * (1 - stats.ALPHA / 2) / 2000)
+    assert simulate.quantile_rates(q, n, 0.99, sims=500, seed=4)["holds"] > 0.8  # and it has power

@@ -178,6 +178,14 @@ def table(sims: int = 2000, seed: int = 0) -> list[dict]:
     return rows
 
 
+def quantile_rates(q: float, n: int, share: float, sims: int, seed: int) -> dict[str, float]:
+    """The population claims' fixed-sample test (stats.quantile_verdict) on n draws whose true
+    share is ``share``: rates of holds and refuted."""
+    rng = np.random.default_rng(seed)
+    verdicts = [stats.quantile_verdict(int(S), n, q)[0] for S in rng.binomial(n, share, sims)]
+    return {v: verdicts.count(v) / sims for v in ("holds", "refuted", "inconclusive")}
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sims", type=int, default=2000)
@@ -189,6 +197,10 @@ def main(argv=None) -> None:
     for r in table(args.sims, args.seed):
         print(f"{r['scenario']:<32}{r['design']:<20}{r['false holds']:>12.4f}{r['refuted at the threshold']:>11.4f}"
               f"{r['alternative share']:>6.2f}{r['power']:>8.3f}")
+    for q, n, alt in ((0.9, 100, 0.99), (0.75, 20, 0.99)):
+        null, power = quantile_rates(q, n, q, args.sims, args.seed), quantile_rates(q, n, alt, args.sims, args.seed + 1)
+        print(f"{f'quantile q {q:g} / binomial':<32}{f'fixed {n} draws':<20}{null['holds']:>12.4f}"
+              f"{null['refuted']:>11.4f}{alt:>6.2f}{power['holds']:>8.3f}")
 
 
 if __name__ == "__main__":
