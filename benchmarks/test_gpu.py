@@ -1,4 +1,4 @@
-"""The GPU target: every setting of the lecture's tables (tiers.LECTURE_TABLES, 22 distinct rows)
+"""The GPU target: every setting of the lecture's tables (tables.rows(), 22 distinct rows)
 x 10 seeds at the lecture's exact scale and protocol (1000 steps, 1000 test batches) on one GPU,
 batched, in at most 5 minutes; and at least 10x the lecture's own loop on that GPU. The plain
 loop is timed on a sample (2 runs x 200 steps: the whole grid would take it about an hour) and
@@ -13,7 +13,8 @@ import torch
 
 from test_throughput import lecture_loop
 from trainability.pool import Runner
-from trainability.tiers import LECTURE, LECTURE_TABLES
+from trainability.tables import rows
+from trainability.tiers import LECTURE
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device: the GPU targets need one")
 
@@ -22,7 +23,7 @@ SEEDS, GRID_SECONDS = 10, 300.0
 
 def test_lecture_grid_on_one_gpu(benchmark, record_ratio):
     device = "cuda:0"
-    settings = [LECTURE.setting(**kwargs) for kwargs in LECTURE_TABLES.values()]
+    settings = [LECTURE.setting(**row.args) for row in rows().values()]
     jobs = [(s, seed) for s in settings for seed in range(SEEDS)]
 
     sample = dataclasses.replace(settings[0], steps=200)

@@ -90,13 +90,14 @@ import dataclasses
 
 import pytest
 
+from trainability import tables
 from trainability.quantities import EscapeGain, EscapeRate, Level, TypicalRatio
 from trainability.verdicts import Design
 
-LECTURE = {"1e-3 + 1% warm-up": 0.10, "1e-3, no warm-up": 3.37, "1e-4, no warm-up": 0.56, "1e-5, no warm-up": 2.31}
+LECTURE = tables.lecture_numbers(1)  # the lecture's numbers for table 1's rows (trainability.tables)
 L6_DESIGN = {"cpu": Design(start=24, step=24, cap=72), "lecture": Design(start=16, step=16, cap=48)}
 REVISION = "2"  # fresh seeds for the restated claims (see "Restated" above)
-WARM, COLD = "1e-3 + 1% warm-up", "1e-3, no warm-up"
+WARM, COLD, SLOW, SLOWER = "lr 1e-3, 1% warm-up", "lr 1e-3, no warm-up", "lr 1e-4, no warm-up", "lr 1e-5, no warm-up"
 _TYPICAL = ("at the CPU tier warm-up escapes on about a third of the seeds, not on most: the share sits below "
             "1/2 but too close to refute within 72 seeds (about 180 would)")
 EXPECTED = {
@@ -108,12 +109,7 @@ EXPECTED = {
 
 
 def table1(tier):
-    return {
-        WARM: tier.setting(lr=1e-3, warmup_fraction=0.01),
-        COLD: tier.setting(lr=1e-3),
-        "1e-4, no warm-up": tier.setting(lr=1e-4),
-        "1e-5, no warm-up": tier.setting(lr=1e-5),
-    }
+    return tables.settings(tier, 1)
 
 
 def _l6(claims, title, parts, settings=None, **kwargs):
@@ -143,7 +139,7 @@ def test_L6_with_warmup_the_typical_run_escapes(claims):
 @pytest.mark.claim("L6-placebo")
 def test_L6_placebo_warmup_against_itself(claims):
     warm = table1(claims.tier)[WARM]
-    twin = "1e-3 + 1% warm-up (replicate)"
+    twin = f"{WARM} (replicate)"
     outcome = _l6(claims, "A/A placebo: warm-up against itself on independent streams",
                   [EscapeGain(WARM, twin), TypicalRatio(WARM, twin, 0.8)],
                   settings={WARM: warm, twin: dataclasses.replace(warm, replicate=1)}, extra={"placebo": True})
@@ -156,9 +152,8 @@ def test_L7_lr_1e4_beats_1e3_and_1e5(claims):
     outcome = claims.decide(
         title="without warm-up, lr 1e-4 beats 1e-3 (collapse) and 1e-5 (too slow) on most seeds",
         source="lecture table 1", lecture=LECTURE,
-        settings={k: s[k] for k in ("1e-4, no warm-up", "1e-3, no warm-up", "1e-5, no warm-up")},
-        parts=[TypicalRatio("1e-4, no warm-up", "1e-3, no warm-up", 0.8),
-               TypicalRatio("1e-4, no warm-up", "1e-5, no warm-up", 0.8)],
+        settings={k: s[k] for k in (SLOW, COLD, SLOWER)},
+        parts=[TypicalRatio(SLOW, COLD, 0.8), TypicalRatio(SLOW, SLOWER, 0.8)],
         revision=REVISION, restated="issue 9: typical-seed shares instead of a geometric mean",
     )
     claims.check(outcome, EXPECTED["L7"])

@@ -23,6 +23,7 @@ import time
 
 import numpy as np
 
+from trainability import tables
 from trainability.models import TransformerConfig
 from trainability.pool import Runner
 from trainability.setting import Setting, derive_seed
@@ -52,12 +53,9 @@ CANDIDATES = [
 
 
 def measure(runner: Runner, tier: Tier, n: int) -> dict:
-    settings = {
-        "warm": tier.setting(lr=1e-3, warmup_fraction=0.01),
-        "cold": tier.setting(lr=1e-3),
-        "1e-4": tier.setting(lr=1e-4),
-        "1e-5": tier.setting(lr=1e-5),
-    }
+    table1 = tables.settings(tier, 1)  # the lecture's rows, defined once (trainability.tables)
+    settings = {"warm": table1["lr 1e-3, 1% warm-up"], "cold": table1["lr 1e-3, no warm-up"],
+                "1e-4": table1["lr 1e-4, no warm-up"], "1e-5": table1["lr 1e-5, no warm-up"]}
     seeds = [derive_seed("calibration", i) for i in range(n)]
     res = {k: runner.results([(s, seed) for seed in seeds], label=tier.name) for k, s in settings.items()}
     final = {k: np.array([r.final for r in rs]) / 3.5 for k, rs in res.items()}

@@ -14,7 +14,7 @@ LAYERS = [  # bottom first; a module may import its own layer's modules (no circ
     {"setting"},
     {"engines", "engines.common", "engines.plain", "engines.batched", "store", "quantities"},
     {"pool", "verdicts"},
-    {"tiers", "families", "properties", "simulate"},
+    {"tiers", "families", "properties", "simulate", "tables"},
     {"session", "report"},
     {"plugin"},
 ]

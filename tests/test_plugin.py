@@ -228,3 +228,14 @@ def test_the_plugins_scales_are_the_tiers():
     from trainability.tiers import TIERS
 
     assert set(SCALES) == set(TIERS)
+
+
+def test_the_lectures_numbers_stand_beside_ours():
+    from trainability.report import format_lecture_rows
+
+    s = {"lecture": 0.1, "n": 24, "median": 3.3, "q1": 0.12, "q3": 3.5, "escaped": 11}
+    records = [{"tier": "cpu", "settings": {"warm": dict(s, n=12)}}, {"tier": "cpu", "settings": {"warm": s, "x": {
+        "lecture": None, "n": 3}}}]
+    lines = format_lecture_rows(records).splitlines()
+    assert len(lines) == 2 and lines[1].split() == ["warm", "cpu", "0.1", "3.3", "0.12-3.5", "11/24"]
+    assert format_lecture_rows([{"tier": "cpu", "settings": {}}]) is None

@@ -17,7 +17,7 @@ from importlib import metadata
 
 import pytest
 
-from .report import RECORD_KEY, adjust, format_grids, format_table, write_json
+from .report import RECORD_KEY, adjust, format_grids, format_lecture_rows, format_table, write_json
 SCALES = ("cpu", "lecture")  # = tiers.TIERS (tests/test_plugin.py checks)
 PATHS = ("relative paths are taken from the directory pytest was started in")
 
@@ -157,7 +157,8 @@ class Recorder:
         tr.write_line(f"suite level ({suite['method']} over {suite['parts']} parts, any false verdict <= "
                       f"{suite['alpha']:g}): {suite['hold']} of {suite['claims']} claims hold, {suite['refuted']} "
                       f"refuted; placebos holding: {suite['placebos holding']}")
-        for table in format_grids(self.records):
+        lecture = format_lecture_rows(self.records)
+        for table in ([lecture] if lecture else []) + format_grids(self.records):
             tr.write_line("")
             tr.write_line(table)
         if self.config.getoption("claims_report"):

@@ -73,6 +73,24 @@ def format_grids(records: list[dict]) -> list[str]:
     return out
 
 
+def format_lecture_rows(records: list[dict]) -> str | None:
+    """The lecture's single numbers beside ours: for every setting that carries one, our median
+    and IQR over the claim's seeds and its escape share (the claim with the most seeds wins)."""
+    rows: dict[str, tuple] = {}
+    for r in records:
+        for label, s in r["settings"].items():
+            if s.get("lecture") is not None and (label not in rows or s["n"] > rows[label][1]["n"]):
+                rows[label] = (r["tier"], s)
+    if not rows:
+        return None
+    lines = [f"{'the lecture vs ours':<36}{'tier':<9}{'lecture':>8}{'median':>9}{'IQR':>17}{'escaped':>10}"]
+    for label, (tier, s) in rows.items():
+        iqr = f"{_fmt(s['q1'])}-{_fmt(s['q3'])}"
+        escaped = f"{s['escaped']}/{s['n']}"
+        lines.append(f"{label:<36}{tier:<9}{_fmt(s['lecture']):>8}{_fmt(s['median']):>9}{iqr:>17}{escaped:>10}")
+    return "\n".join(lines)
+
+
 def write_json(path: str, report: dict) -> None:
     """Write ``report`` to ``path`` atomically (a reader never sees half a file)."""
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)

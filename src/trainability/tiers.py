@@ -79,28 +79,6 @@ CPU = Tier(
 
 TIERS: dict[str, Tier] = {"cpu": CPU, "lecture": LECTURE}
 
-_WARM = dict(lr=1e-3, warmup_fraction=0.01)  # the lecture's "default" training (table 1, last row)
-# Every row of the lecture's tables 1-5, as Tier.setting arguments (lecture units). The init
-# rows (tables 2-3) train with the default lr 1e-3 and 1% warm-up; table 2's "default" row is
-# that setting itself, so it is listed once, as table 1's.
-LECTURE_TABLES: dict[str, dict] = {
-    "lr 1e-3, no warm-up": dict(lr=1e-3),
-    "lr 1e-4, no warm-up": dict(lr=1e-4),
-    "lr 1e-5, no warm-up": dict(lr=1e-5),
-    "lr 1e-3, 1% warm-up": _WARM,
-    **{f"{name}": dict(_WARM, init=name) for name in ("xavier_uniform", "xavier_normal", "kaiming_uniform",
-                                                       "kaiming_normal")},
-    **{f"normal {s}": dict(_WARM, init="normal", init_scale=s) for s in (0.02, 0.002, 0.1)},
-    **{f"uniform +-{s}": dict(_WARM, init="uniform", init_scale=s) for s in (0.05, 0.01, 0.001)},
-    **{f"{name} 2 layers": dict(_WARM, init=name, layers=2) for name in ("kaiming_normal", "kaiming_uniform",
-                                                                          "xavier_uniform", "default")},
-    "uniform +-0.01 2 layers": dict(_WARM, init="uniform", init_scale=0.01, layers=2),
-    "lr 1e-3, no warm-up, 2 layers": dict(lr=1e-3, layers=2),
-    "lr 1e-4, no warm-up, 2 layers": dict(lr=1e-4, layers=2),
-    "lr 1e-3, no warm-up, batch 64": dict(lr=1e-3, batch=64),
-}
-
-
 def get_tier(name: str) -> Tier:
     if name not in TIERS:
         raise ValueError(f"unknown scale {name!r}; valid scales: {', '.join(TIERS)}")
