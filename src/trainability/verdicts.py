@@ -16,8 +16,6 @@ restated claim is decided on fresh seeds and its record says so.
 
 from __future__ import annotations
 
-import dataclasses
-import math
 import time
 from dataclasses import dataclass, field
 
