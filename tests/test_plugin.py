@@ -237,5 +237,8 @@ def test_the_lectures_numbers_stand_beside_ours():
     records = [{"tier": "cpu", "settings": {"warm": dict(s, n=12)}}, {"tier": "cpu", "settings": {"warm": s, "x": {
         "lecture": None, "n": 3}}}]
     lines = format_lecture_rows(records).splitlines()
-    assert len(lines) == 2 and lines[1].split() == ["warm", "cpu", "0.1", "3.3", "0.12-3.5", "11/24"]
+    assert len(lines) == 3 and lines[1] == "other" and lines[2].split() == ["warm", "cpu", "0.1", "3.3", "0.12-3.5",
+                                                                            "11/24"]
+    records[1]["settings"]["xavier_uniform"] = dict(s, lecture=0.191)
+    assert "table 2" in format_lecture_rows(records).splitlines()
     assert format_lecture_rows([{"tier": "cpu", "settings": {}}]) is None

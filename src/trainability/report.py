@@ -74,8 +74,11 @@ def format_grids(records: list[dict]) -> list[str]:
 
 
 def format_lecture_rows(records: list[dict]) -> str | None:
-    """The lecture's single numbers beside ours: for every setting that carries one, our median
-    and IQR over the claim's seeds and its escape share (the claim with the most seeds wins)."""
+    """The lecture's single numbers beside ours, grouped by the lecture's table: for every setting
+    that carries one, our median and IQR over the claim's seeds and its escape share (the claim
+    with the most seeds wins)."""
+    from .tables import TABLES  # plain data: no heavy import
+
     rows: dict[str, tuple] = {}
     for r in records:
         for label, s in r["settings"].items():
@@ -83,11 +86,15 @@ def format_lecture_rows(records: list[dict]) -> str | None:
                 rows[label] = (r["tier"], s)
     if not rows:
         return None
+    table_of = {label: f"table {n}" for n, table in sorted(TABLES.items(), reverse=True) for label in table}
     lines = [f"{'the lecture vs ours':<36}{'tier':<9}{'lecture':>8}{'median':>9}{'IQR':>17}{'escaped':>10}"]
-    for label, (tier, s) in rows.items():
-        iqr = f"{_fmt(s['q1'])}-{_fmt(s['q3'])}"
-        escaped = f"{s['escaped']}/{s['n']}"
-        lines.append(f"{label:<36}{tier:<9}{_fmt(s['lecture']):>8}{_fmt(s['median']):>9}{iqr:>17}{escaped:>10}")
+    for group in sorted({table_of.get(label, "other") for label in rows}):
+        lines.append(group)
+        for label, (tier, s) in rows.items():
+            if table_of.get(label, "other") == group:
+                iqr, escaped = f"{_fmt(s['q1'])}-{_fmt(s['q3'])}", f"{s['escaped']}/{s['n']}"
+                lines.append(f"  {label:<34}{tier:<9}{_fmt(s['lecture']):>8}{_fmt(s['median']):>9}{iqr:>17}"
+                             f"{escaped:>10}")
     return "\n".join(lines)
 
 
