@@ -29,6 +29,25 @@ Measured (CPU tier, base seed 0): symmetry-warm holds at 24 seeds (15 of 15 disc
 the redrawn layers; the redrawn run escaped on 24/24), symmetry-cold holds at 24 (7 of 7),
 symmetry-warmup holds at 24 (17 of 17): at this rung warm-up still matters once the layers differ.
 
+Lecture-scale reference runs (scripts/lecture_reference.py: the lecture's exact model and
+protocol on the CPU, batched engine, 1000 steps, 100 test batches, 6 seeds per row from
+"lecture-reference", 2026-11-29; reference numbers, not verdicts):
+
+    row                                        runs      escaped (Wilson 95%)  median final  escape steps
+    default (deep-copied), 1% warm-up             6          1/6 [0.03, 0.56]         3.503  [605]
+    default redrawn per layer, 1% warm-up         6          6/6 [0.61, 1.00]         0.099  [215, 290, 296, 304, 317, 434]
+    xavier_uniform, 1% warm-up                    6          6/6 [0.61, 1.00]         0.224  [277, 289, 383, 447, 451, 572]
+    kaiming_uniform, 1% warm-up                   6          0/6 [0.00, 0.39]         3.509  []
+    default (deep-copied), no warm-up             6          0/6 [0.00, 0.39]         3.503  []
+    default redrawn per layer, no warm-up         6          6/6 [0.61, 1.00]         0.090  [137, 183, 202, 206, 210, 222]
+
+They agree with DIGEST.md: at the lecture's scale the deep copy, not the missing warm-up, decides
+the escape (redrawn layers escaped on 6/6 seeds without warm-up, by step 222; deep-copied ones on
+1/6 with warm-up and 0/6 without), and once the layers differ warm-up does not change whether the
+run escapes (6/6 either way; it escapes a little later with warm-up). At the CPU tier warm-up
+still helped once the layers differ (symmetry-warmup holds there): a claim that holds on one
+rung and, by these runs, probably not on the lecture's.
+
 Expected verdicts are recorded per tier below, before the seeds ran; the issue's CPU-proxy look
 (24 other seeds: deep-copied 8/24 with warm-up and 1/24 without, redrawn 24/24 and 7/24) suggests
 every claim holds at the CPU tier, and DIGEST.md's lecture-scale runs suggest symmetry-warmup does

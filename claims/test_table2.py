@@ -18,6 +18,10 @@ Measured (CPU tier, base seed 0, 18 seeds): L8-xavier-kaiming REFUTED (typical s
 xavier escaped 3/18 and 1/18, kaiming 0/18; medians 3.47 / 3.50 / 3.52 / 3.52); L8-kaiming-floor
 holds (12/12 each). So kaiming collapses at both scales, and at this rung xavier collapses too.
 
+Lecture-scale reference (scripts/lecture_reference.py, 6 seeds, CPU, 100 test batches):
+xavier_uniform escaped 6/6 (steps 277-572, median final 0.224; the lecture's 0.191),
+kaiming_uniform 0/6 (3.509; the lecture's 3.50): at the lecture's scale both claims look to hold.
+
 Both claims read the same runs (seeds "table2"); the tier's default design (12/18/24 at the CPU
 tier). Not yet here (issue 10): the other rows of
 table 2, default vs xavier with the deep-copy control, the LayerNorm rule for the small inits, and
