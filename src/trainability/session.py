@@ -39,7 +39,6 @@ class ClaimSession:
                 raise pytest.UsageError(str(e)) from None
         self.runner = Runner(device, workers, threads=max(1, share // workers), batch=batch, store=store,
                              refresh=refresh)
-        self.store, self.refresh = store, refresh
 
     def close(self) -> None:
         self.runner.close()
@@ -97,7 +96,7 @@ class Claims:
     def cached(self, measure: Callable[[object], dict]) -> Callable[[object], dict]:
         """``measure`` reading and writing the run store: an example measured before by this claim,
         with this claim file and this library and torch, is read instead of measured again."""
-        store = self.session.store
+        store = self.session.runner.store
         if store is None:
             return measure
         import torch
@@ -107,7 +106,7 @@ class Claims:
 
         def read_or_measure(example):
             key = hashlib.sha256(json.dumps([*context, repr(example)]).encode()).hexdigest()
-            value = None if self.session.refresh else store.get_measurement(key)
+            value = None if self.session.runner.refresh else store.get_measurement(key)
             if value is None:
                 value = {k: v.item() if hasattr(v, "item") else v for k, v in measure(example).items()}
                 try:

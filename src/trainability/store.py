@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import functools
 import hashlib
 import json
 import math
@@ -87,6 +88,7 @@ def code_version(root: Path = PACKAGE) -> str:
 CODE_VERSION = code_version()
 
 
+@functools.lru_cache(maxsize=None)  # the files are read once per process
 def library_version(root: Path = PACKAGE) -> str:
     """A hash of every module of the package: what a property claim's measurement may depend on."""
     h = hashlib.sha256()
