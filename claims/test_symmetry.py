@@ -13,21 +13,25 @@ early updates see a stack of one function applied six times; redrawing breaks th
 without changing any weight's distribution (``default_redrawn``: each layer's attention input
 projection and both feed-forward linears, and the rest, redrawn from PyTorch's default init).
 
-Protocol: the tier's lecture-unit settings (lr 1e-3, 6 layers), default vs default_redrawn, with
-the 1% warm-up and without: four settings on one set of paired seeds ("symmetry"), so each claim
-below reads the same runs. Quantities (trainability.quantities): escape gain (among the seeds
-where exactly one of the two escaped, the share won by the first, above 1/2) and escape rate.
+Protocol: each rung's lecture-unit settings (lr 1e-3, 6 layers), default vs default_redrawn, with
+the 1% warm-up and without: four settings on the paired seeds every claim on the lecture's model
+shares (tables.SEEDS; the deep-copied rows are table 1's, so those runs are L6's). Quantities
+(trainability.quantities): escape gain (among the seeds where exactly one of the two escaped, the
+share won by the first, above 1/2) and escape rate.
     symmetry-warm     redrawn escapes more often than deep-copied, with warm-up; and the typical
                       redrawn run escapes (escape rate above 1/2)
     symmetry-cold     the same gain without warm-up
     symmetry-warmup   once the layers are redrawn, warm-up still raises the chance of escaping
                       (the lecture's table-1 claim with the deep-copy confound removed)
-Designs fixed before the first run: 24/48/72 seeds at the CPU tier (like L6: the gains live in
-the discordant pairs, 7 of 7 being the fewest that decide), 16/32/48 at the lecture's.
+Designs fixed before the first look: tiers.ESCAPE_DESIGN (24/48 seeds below the lecture's width,
+16/32/48 at the lecture's; the gains live in the discordant pairs, 7 of 7 the fewest that decide).
 
-Measured (CPU tier, base seed 0): symmetry-warm holds at 24 seeds (15 of 15 discordant pairs favour
-the redrawn layers; the redrawn run escaped on 24/24), symmetry-cold holds at 24 (7 of 7),
-symmetry-warmup holds at 24 (17 of 17): at this rung warm-up still matters once the layers differ.
+Measured, proxy rung (base seed 0, shared seeds): symmetry-warm holds at 24 (13 of 13 discordant
+pairs favour the redrawn layers; the redrawn run escaped 24/24, median 0.100 against the
+deep-copied 11/24, median 3.26); symmetry-cold inconclusive at its cap of 48 (redrawn 8/48,
+deep-copied 1/48: 8 of 9 discordant pairs, ~12 would decide); symmetry-warmup holds at 24 (21 of
+21): at this rung warm-up still matters once the layers differ. (Before the shared seeds, on the
+"symmetry" key: 15/15, 7/7 and 17/17 at 24, all holding.)
 
 Lecture-scale reference runs (scripts/lecture_reference.py: the lecture's exact model and
 protocol on the CPU, batched engine, 1000 steps, 100 test batches, 6 seeds per row from
@@ -48,22 +52,28 @@ run escapes (6/6 either way; it escapes a little later with warm-up). At the CPU
 still helped once the layers differ (symmetry-warmup holds there): a claim that holds on one
 rung and, by these runs, probably not on the lecture's.
 
-Expected verdicts are recorded per tier below, before the seeds ran; the issue's CPU-proxy look
-(24 other seeds: deep-copied 8/24 with warm-up and 1/24 without, redrawn 24/24 and 7/24) suggests
-every claim holds at the CPU tier, and DIGEST.md's lecture-scale runs suggest symmetry-warmup does
-not at the lecture's (6/6 redrawn runs escaped without warm-up): the ladder finding issue 10 asks
-for, not yet decided at the lecture's scale (no GPU so far).
+Expected verdicts are recorded per rung below (a rung missing there is expected to hold);
+DIGEST.md's lecture-scale runs suggest symmetry-warmup does not hold at the lecture's (6/6
+redrawn runs escaped without warm-up): the ladder finding issue 10 asks for, not yet decided at
+the lecture's scale (no GPU so far).
 """
 
 import pytest
 
+from trainability import tables
+from trainability.tiers import ESCAPE_DESIGN
 from trainability.quantities import EscapeGain, EscapeRate
-from trainability.verdicts import Design
 
-DESIGN = {"cpu": Design(start=24, step=24, cap=72), "lecture": Design(start=16, step=16, cap=48)}
+pytestmark = pytest.mark.ladder
+
+DESIGN = ESCAPE_DESIGN
 COPIED_WARM, REDRAWN_WARM = "deep-copied, 1% warm-up", "redrawn, 1% warm-up"
 COPIED_COLD, REDRAWN_COLD = "deep-copied, no warm-up", "redrawn, no warm-up"
-EXPECTED: dict[str, dict] = {"symmetry-warm": {}, "symmetry-cold": {}, "symmetry-warmup": {}}
+_COLD = ("at the proxy rung without warm-up the redrawn layers escaped on 8/48 seeds against the deep-copied 1/48: 8 of "
+         "the 9 discordant pairs favour them, share 0.89 [0.42, 1.00] at the design's cap of 48 (about 12 discordant "
+         "pairs, ~65 seeds, would decide it at this share)")
+EXPECTED: dict[str, dict] = {"symmetry-warm": {}, "symmetry-cold": {"proxy": ("inconclusive", _COLD)},
+                             "symmetry-warmup": {}}
 
 
 def settings(tier):
@@ -75,7 +85,7 @@ def settings(tier):
 def _decide(claims, title, labels, parts):
     s = settings(claims.tier)
     outcome = claims.decide(title=title, source="DIGEST.md section 3; issue 10", settings={k: s[k] for k in labels},
-                            parts=parts, design=DESIGN, seeds_from="symmetry")
+                            parts=parts, design=DESIGN, **tables.SEEDS)
     claims.check(outcome, EXPECTED[claims.id])
 
 

@@ -55,7 +55,7 @@ _NGRAM = ("the CNN's loss was below 0.8 x the GRU's on 0 of 8 fresh seeds (media
           "as well as a convolution, so 'CNN ~ n-gram' names a bias the CNN shares, not one it owns")
 EXPECTED = {
     "bag-of-words": {},
-    "n-gram": {"cpu": ("refuted", _NGRAM), "lecture": ("refuted", _NGRAM)},
+    "n-gram": {"*": ("refuted", _NGRAM)},
     "moving-average": {},
 }
 
@@ -72,7 +72,7 @@ def test_L11_each_family_is_best_on_its_own_task(claims, kind):
         title=f"on the {kind} task the {own} has the lowest loss",
         source="lecture: why Transformers are hard to train (a)",
         settings={family: setting(family, kind) for family in FAMILIES},
-        design={tier: DESIGN for tier in ("cpu", "lecture")},
+        design=DESIGN,
         parts=[TypicalRatio(own, other, 0.8) for other in FAMILIES if other != own],
         extra={"grid": "L11 trained 3x3: median relative MSE (rows: task, columns: family)", "row": kind},
         revision="2", restated="issue 9: typical-seed shares instead of a geometric mean",
@@ -87,7 +87,7 @@ def test_L11_placebo_transformer_against_itself(claims):
         title="A/A placebo: the Transformer against itself on independent streams (bag-of-words)",
         source="placebo for L11 after training",
         settings={"transformer": t, "transformer (replicate)": dataclasses.replace(t, replicate=1)},
-        design={tier: DESIGN for tier in ("cpu", "lecture")}, extra={"placebo": True},
+        design=DESIGN, extra={"placebo": True},
         parts=[TypicalRatio("transformer", "transformer (replicate)", 0.8)],
     )
-    claims.check(outcome, {tier: ("not holds", "A/A placebo") for tier in ("cpu", "lecture")})
+    claims.check(outcome, {"*": ("not holds", "A/A placebo")})

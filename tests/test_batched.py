@@ -26,6 +26,7 @@ def _assert_same(plain, member):
     assert member.diverged_at == plain.diverged_at
     assert member.losses == pytest.approx(plain.losses, rel=1e-4)
     assert member.test_loss == pytest.approx(plain.test_loss, rel=1e-4)
+    assert member.test_loss_nodrop == pytest.approx(plain.test_loss_nodrop, rel=1e-4)
     assert member.escape_step == plain.escape_step
 
 
@@ -51,6 +52,30 @@ def test_equivalence_over_sizes_layouts_and_seeds(d_heads, layers, ffn, in_dim, 
     jobs = [(setting, seed) for seed in seeds]
     for (s, seed), member in zip(jobs, run_batch(jobs)):
         _assert_same(run(s, seed), member)
+
+
+def test_the_dropout_off_test_leaves_the_lectures_test_loss_as_it_was():
+    import torch
+
+    from trainability import masks
+    from trainability.engines.common import init_model
+    from trainability.engines.plain import evaluate
+    from trainability.setting import Streams
+
+    s, streams = dataclasses.replace(TINY, eval_batches=3), Streams.of(0)
+    model = masks.install(init_model(s, streams), streams.dropout)
+    both = evaluate(model, s, streams.generator("test"), "cpu")
+    model = masks.install(init_model(s, streams), streams.dropout)  # the same masks from the start again
+    test, total = streams.generator("test"), 0.0
+    with torch.no_grad():
+        for _ in range(s.eval_batches):  # the lecture's test alone: train mode throughout
+            x, target = s.task.sample(test)
+            total += s.task.loss(model(x), target).item()
+        model.eval()
+        x, target = s.task.sample(streams.generator("test"))
+        first_off = s.task.loss(model(x), target).item()
+    assert both[0] == pytest.approx(total / s.eval_batches, rel=1e-6)  # model.eval() drew no masks in between
+    assert both[1] != pytest.approx(both[0]) and first_off > 0
 
 
 def test_a_diverging_member_is_marked_and_leaves_the_others_alone():

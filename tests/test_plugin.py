@@ -56,6 +56,38 @@ def test_summary_table_and_json_report(pytester):
     assert data["suite"]["method"] == "Holm" and data["suite"]["claims"] == 2
 
 
+def test_a_ladder_module_decides_each_claim_once_per_rung(pytester):
+    pytester.makepyfile(test_ladder="""
+import pytest
+pytestmark = pytest.mark.ladder
+
+@pytest.mark.claim("R")
+def test_rung(claims, rung):
+    assert claims.tier.name == claims.tier_label == rung
+
+@pytest.mark.claim("S")
+def test_other(claims):
+    assert claims.tier_label in ("cpu", "ladder", "d64")
+""", test_plain="""
+import pytest
+
+@pytest.mark.claim("P")
+def test_plain(claims):
+    assert claims.tier.name == "proxy" and claims.tier_label == "cpu"
+""")
+    result = pytester.runpytest_subprocess("-p", "no:randomly", "--no-store", "--co", "-q", "--scale", "ladder")
+    result.stdout.fnmatch_lines(["*test_rung[[]proxy[]]", "*test_rung[[]d32[]]", "*test_rung[[]d64[]]",
+                                 "*test_rung[[]d128[]]", "*test_rung[[]lecture[]]", "*test_other[[]lecture[]]",
+                                 "*test_plain"])
+    result = pytester.runpytest_subprocess("-p", "no:randomly", "--no-store", "--scale", "d64", "-k", "rung")
+    result.assert_outcomes(passed=1)
+    result = pytester.runpytest_subprocess("-p", "no:randomly", "--no-store", "-k", "plain")
+    result.assert_outcomes(passed=1)
+    result = pytester.runpytest_subprocess("-p", "no:randomly", "--no-store", "--scale", "huge")
+    assert result.ret != 0
+    result.stderr.fnmatch_lines(["*--scale*invalid choice*huge*cpu*ladder*proxy*d32*"])
+
+
 def test_records_survive_xdist_workers(pytester):
     pytester.makepyfile(test_claims=CLAIM_FILE)
     report = pytester.path / "claims.json"
@@ -224,10 +256,10 @@ def test_the_slow_marker_selects_the_slow_claims(pytestconfig):
 
 
 def test_the_plugins_scales_are_the_tiers():
-    from trainability.plugin import SCALES
-    from trainability.tiers import TIERS
+    from trainability.plugin import RUNGS, SCALES
+    from trainability.tiers import SCALES as TIER_SCALES, TIERS
 
-    assert set(SCALES) == set(TIERS)
+    assert RUNGS == tuple(TIERS) and SCALES == TIER_SCALES
 
 
 def test_the_lectures_numbers_stand_beside_ours():
@@ -238,7 +270,11 @@ def test_the_lectures_numbers_stand_beside_ours():
         "lecture": None, "n": 3}}}]
     lines = format_lecture_rows(records).splitlines()
     assert len(lines) == 3 and lines[1] == "other" and lines[2].split() == ["warm", "cpu", "0.1", "3.3", "0.12-3.5",
-                                                                            "11/24"]
+                                                                            "11/24", "[0.28,", "0.65]"]
     records[1]["settings"]["xavier_uniform"] = dict(s, lecture=0.191)
-    assert "table 2" in format_lecture_rows(records).splitlines()
+    records.append({"tier": "d64", "settings": {"xavier_uniform": dict(s, median=0.2, escaped=24)}})
+    lines = format_lecture_rows(records).splitlines()
+    at = lines.index("table 2")  # one line per rung, the lecture's number once
+    assert lines[at + 1].split()[:3] == ["xavier_uniform", "cpu", "0.191"]
+    assert lines[at + 2].split() == ["d64", "0.2", "0.12-3.5", "24/24", "[0.86,", "1.00]"]
     assert format_lecture_rows([{"tier": "cpu", "settings": {}}]) is None

@@ -9,8 +9,7 @@ from trainability.properties import Bound, decide_population, draws
 class FakeClaims:
     """What decide_population needs of the ``claims`` fixture, without pytest."""
 
-    class tier:
-        name = "cpu"
+    tier_label = "cpu"
 
     def __init__(self, claim_id: str, base_seed: int = 0):
         self.id, self.base_seed, self.recorded = claim_id, base_seed, []

@@ -6,7 +6,7 @@ import pytest
 
 from helpers import TINY, FakeRunner
 from trainability import stats
-from trainability.quantities import EscapeGain, EscapeRate, Level, Runs, TypicalRatio, part
+from trainability.quantities import EscapeGain, EscapeRate, GainGrows, Level, Runs, TypicalRatio, part
 from trainability.report import adjust
 from trainability.verdicts import ClaimInconclusive, ClaimRefuted, Design, check, decide
 
@@ -96,7 +96,7 @@ def test_failure_messages_show_the_parts_and_the_runs():
 @pytest.mark.parametrize("make, match", [
     (lambda: part("mean ratio", better="A", worse="B"), "valid quantities: typical seed, escape gain"),
     (lambda: TypicalRatio("A", "B", 0.0), "ratio threshold must be a positive"),
-    (lambda: TypicalRatio("A", "B", 0.8, metric="loss"), "valid metrics: final, escape"),
+    (lambda: TypicalRatio("A", "B", 0.8, metric="loss"), "valid metrics: final, final_nodrop, escape"),
     (lambda: EscapeRate("A", 1.0), "strictly between 0 and 1"),
     (lambda: Level("A", 0.9, "sideways"), "valid: above, below"),
 ])
@@ -123,6 +123,36 @@ def test_settings_that_do_not_share_their_data_cannot_be_paired():
     with pytest.raises(ValueError, match="does not pair them"):
         decide(FakeRunner(lambda s, rng: 1.0), claim_id="T", title="t", source="s", tier="test",
                settings={"A": A, "C": other}, parts=[TypicalRatio("A", "C", 0.8)], design=Design(), base_seed=0)
+    with pytest.raises(ValueError, match="does not pair them"):  # every label of a four-setting part is checked
+        decide(FakeRunner(lambda s, rng: 1.0), claim_id="T", title="t", source="s", tier="test",
+               settings={"A": A, "B": B, "C": other}, parts=[GainGrows(("A", "B"), ("B", "C"))], design=Design(),
+               base_seed=0)
+    # said on purpose (table 5's batch sizes): the seed pairs inits only, the share is still of i.i.d. seeds
+    out = decide(FakeRunner(lambda s, rng: 1.0 if s is A else 2.0), claim_id="T", title="t", source="s", tier="test",
+                 settings={"A": A, "C": other}, parts=[TypicalRatio("A", "C", 0.8, unmatched=True)], design=Design(),
+                 base_seed=0)
+    assert out.verdict == "holds"
+
+
+def test_a_gain_that_grows_is_a_sign_test_on_the_seeds_where_the_gains_differ():
+    e = lambda *xs: np.array(xs, bool)  # noqa: E731
+    runs = {"w6": Runs(np.zeros(5), np.zeros(5), e(1, 1, 1, 0, 1), 3.5, 10),
+            "c6": Runs(np.zeros(5), np.zeros(5), e(0, 0, 1, 0, 0), 3.5, 10),
+            "w2": Runs(np.zeros(5), np.zeros(5), e(1, 1, 1, 1, 0), 3.5, 10),
+            "c2": Runs(np.zeros(5), np.zeros(5), e(1, 0, 1, 0, 0), 3.5, 10)}
+    g = GainGrows(("w6", "c6"), ("w2", "c2"))  # gains per seed: deep 1 1 0 0 1, shallow 0 1 0 1 0
+    assert g.events(runs).tolist() == [True, False, True]
+    assert g.describe(runs)["seeds deep > shallow, deep < shallow"] == [2, 1]
+
+
+def test_the_dropout_off_loss_is_its_own_metric():
+    runs = {"A": Runs(np.array([1.0, 1.0]), np.zeros(2), np.zeros(2, bool), 3.5, 10, final_nodrop=np.array([0.1, 5.0])),
+            "B": Runs(np.array([2.0, 2.0]), np.zeros(2), np.zeros(2, bool), 3.5, 10)}
+    assert TypicalRatio("A", "B", 0.8).events(runs).tolist() == [True, True]
+    assert TypicalRatio("A", "B", 0.8, "final_nodrop").events(runs).tolist() == [True, False]
+    assert Level("A", 1.0, "above", "final_nodrop").events(runs).tolist() == [False, True]
+    with pytest.raises(ValueError, match="valid metrics: final, final_nodrop"):
+        Level("A", 1.0, "above", "escape")
 
 
 def test_a_restated_claim_draws_fresh_seeds_and_says_so():

@@ -25,3 +25,26 @@ def test_every_row_of_the_lectures_tables_is_a_distinct_valid_setting():
 def test_a_bad_lr_is_reported_as_the_user_gave_it(lr):
     with pytest.raises(ValueError, match=rf"lr must be a positive finite number \(lecture units\), got {lr!r}"):
         CPU.setting(lr=lr)
+
+
+def test_the_ladders_rule_at_the_lectures_width_is_the_lecture():
+    import dataclasses
+
+    from trainability.tiers import PROXY, TIERS, rung, rungs_of
+
+    assert rung(256, test_batches=1000).base == LECTURE.base and rung(256).lr_scale == LECTURE.lr_scale == 1.0
+    d64 = TIERS["d64"]
+    s = d64.setting(lr=1e-3, warmup_fraction=0.01, init="normal", init_scale=0.02)
+    assert (s.model.d_model, s.model.ffn, s.model.in_dim, s.model.n_heads) == (64, 512, 12, 4)
+    assert s.lr == pytest.approx(4e-3) and s.steps == 1000 and s.warmup == 10
+    assert s.init_scale == pytest.approx(0.04)  # keeps its ratio to the default init's std, 1/sqrt(3 fan_in)
+    assert PROXY.setting(init="uniform", init_scale=0.01).init_scale == pytest.approx(0.01 * 8 ** 0.5)
+    assert PROXY.setting(steps=250).steps == 100 and PROXY.setting(steps=250, warmup_fraction=0.01).warmup == 1
+    assert [t.name for t in rungs_of("cpu")] == ["proxy"] and [t.name for t in rungs_of("ladder")] == list(TIERS)
+    assert dataclasses.replace(TIERS["d32"].base, lr=PROXY.base.lr).model == PROXY.base.model  # same shape, rule lr
+    with pytest.raises(ValueError, match="valid scales: cpu, ladder, proxy"):
+        rungs_of("huge")
+    with pytest.raises(ValueError, match="divisible by the 4 heads"):
+        rung(30)
+    with pytest.raises(ValueError, match=r"steps must be a positive int \(the lecture's units"):
+        PROXY.setting(steps=0)

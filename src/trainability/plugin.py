@@ -18,15 +18,20 @@ from importlib import metadata
 import pytest
 
 from .report import RECORD_KEY, adjust, format_grids, format_lecture_rows, format_table, write_json
-SCALES = ("cpu", "lecture")  # = tiers.TIERS (tests/test_plugin.py checks)
+# = tiers.TIERS and tiers.SCALES, kept here as plain data so that loading the plugin imports no torch
+# (tests/test_plugin.py checks they agree)
+RUNGS = ("proxy", "d32", "d64", "d128", "lecture")
+SCALES = {"cpu": ("proxy",), "ladder": RUNGS, **{name: (name,) for name in RUNGS}}
 PATHS = ("relative paths are taken from the directory pytest was started in")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("trainability", f"trainability claims ({PATHS})")
-    group.addoption("--gpu", action="store_true", help="run claims on CUDA at the lecture's scale (errors without CUDA)")
-    group.addoption("--scale", choices=SCALES, default=None,
-                    help="claim scale: cpu (calibrated proxy, default) or lecture (default with --gpu)")
+    group.addoption("--gpu", action="store_true", help="run claims on CUDA, every rung of the ladder by default "
+                                                       "(errors without CUDA)")
+    group.addoption("--scale", choices=list(SCALES), default=None,
+                    help="the rungs claims run at: cpu (the proxy rung, default), ladder (every rung, default with "
+                         f"--gpu) or one rung ({', '.join(RUNGS)}); see trainability.tiers for the rule")
     group.addoption("--seeds", type=int, default=None, metavar="N", help="cap on paired seeds per claim (>= 2)")
     group.addoption("--base-seed", type=int, default=0, metavar="N", help="base seed; per-claim seeds derive from it")
     group.addoption("--claims-report", default=None, metavar="PATH",
@@ -46,6 +51,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "claim(id): a test that decides the claim with this id (a {param} in the id "
                                        "takes the value of the test's parameter)")
     config.addinivalue_line("markers", "gpu: needs CUDA (run with --gpu)")
+    config.addinivalue_line("markers", "ladder: claims decided once per rung of the session's scale (the test "
+                                       "gets a [rung] id)")
     config.addinivalue_line("markers", "slow: over a minute on the CPU tier (-m 'not slow' skips them)")
     seeds, base, workers = (config.getoption(o) for o in ("seeds", "base_seed", "workers"))
     if seeds is not None and seeds < 2:
@@ -81,7 +88,14 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def scale_of(config: pytest.Config) -> str:
-    return config.getoption("scale") or ("lecture" if config.getoption("gpu") else "cpu")
+    return config.getoption("scale") or ("ladder" if config.getoption("gpu") else "cpu")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A test in a ``ladder`` module that decides a claim runs once per rung of the scale."""
+    if "claims" in metafunc.fixturenames and metafunc.definition.get_closest_marker("ladder"):
+        rungs = SCALES[scale_of(metafunc.config)]
+        metafunc.parametrize("rung", rungs, ids=rungs)
 
 
 def device_of(config: pytest.Config) -> str:
@@ -122,11 +136,17 @@ def claims_session(pytestconfig: pytest.Config):
 
 
 @pytest.fixture
-def claims(claims_session, request: pytest.FixtureRequest):
+def rung():
+    """The rung a ``ladder`` test runs at (parametrized per rung); None elsewhere."""
+    return None
+
+
+@pytest.fixture
+def claims(claims_session, rung, request: pytest.FixtureRequest):
     """Decide, record and check the claim named by this test's ``claim`` marker (session.Claims)."""
     from .session import Claims
 
-    return Claims(claims_session, request.node)
+    return Claims(claims_session, request.node, rung)
 
 
 class Recorder:
@@ -146,12 +166,14 @@ class Recorder:
     def pytest_terminal_summary(self, terminalreporter) -> None:
         if not self.records:
             return
-        from .tiers import get_tier
+        from .tiers import rungs_of
 
         tr = terminalreporter
         tr.section("trainability claims")
         scale = scale_of(self.config)
-        tr.write_line(f"base seed {self.config.getoption('base_seed')}, scale {scale} ({get_tier(scale).note})")
+        tr.write_line(f"base seed {self.config.getoption('base_seed')}, scale {scale}:")
+        for tier in rungs_of(scale):
+            tr.write_line(f"  {tier.name}: {tier.note}")
         suite = adjust(self.records)
         tr.write_line(format_table(self.records))
         tr.write_line(f"suite level ({suite['method']} over {suite['parts']} parts, any false verdict <= "

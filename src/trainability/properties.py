@@ -82,7 +82,7 @@ def decide_population(claims, *, title: str, source: str, draw: Callable, measur
         description = {"median": float(np.median(column)), "range": [float(column.min()), float(column.max())],
                        "worst draw": repr(examples[worst])}
         records.append(part_record(b, b.events(values), alpha, description, method="fixed"))
-    outcome = Outcome(claim_id=claims.id, title=title, source=source, tier=claims.tier.name,
+    outcome = Outcome(claim_id=claims.id, title=title, source=source, tier=claims.tier_label,
                       verdict=combine([r["verdict"] for r in records]), settings={}, parts=records, n_seeds=n,
                       alpha=alpha, base_seed=claims.base_seed, seconds=time.perf_counter() - start, device="cpu",
                       torch_version=_torch_version(), restated=restated)

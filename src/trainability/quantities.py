@@ -32,7 +32,7 @@ import numpy as np
 
 from . import stats
 
-METRICS = ("final", "escape")
+METRICS = ("final", "final_nodrop", "escape")  # the lecture's test loss, the same with dropout off, steps to escape
 
 
 @dataclass(frozen=True)
@@ -44,10 +44,16 @@ class Runs:
     escaped: np.ndarray  # bool: escaped within the run
     floor: float  # the task's best constant loss
     steps: int
+    final_nodrop: np.ndarray | None = None  # the test loss with dropout off (eval mode); None: as final
+
+    def __post_init__(self) -> None:
+        if self.final_nodrop is None:
+            object.__setattr__(self, "final_nodrop", self.final)
 
     @classmethod
     def of(cls, results) -> "Runs":
         return cls(final=np.array([r.final for r in results], float),
+                   final_nodrop=np.array([r.final_nodrop for r in results], float),
                    escape=np.array([r.escape for r in results], float),
                    escaped=np.array([r.escape_step is not None for r in results]),
                    floor=results[0].setting.task.floor, steps=results[0].setting.steps)
@@ -59,6 +65,7 @@ class TypicalRatio:
     worse: str
     threshold: float  # e.g. 0.8: "at least 20% lower on most seeds"
     metric: str = "final"
+    unmatched: bool = False  # the two differ in task or run length: a seed pairs their inits only
     name: str = field(default="typical seed", init=False)
     level: float = field(default=0.5, init=False)
 
@@ -72,7 +79,7 @@ class TypicalRatio:
         return (self.better, self.worse)
 
     def statement(self) -> str:
-        what = "loss" if self.metric == "final" else "steps to escape"
+        what = {"final": "loss", "final_nodrop": "loss (dropout off)", "escape": "steps to escape"}[self.metric]
         return f"on most seeds {self.better}'s {what} < {self.threshold:g} x {self.worse}'s"
 
     def events(self, runs: dict[str, Runs]) -> np.ndarray:
@@ -154,6 +161,7 @@ class Level:
     setting: str
     threshold: float  # in units of the task's floor (relative MSE)
     direction: str = "above"
+    metric: str = "final"  # or "final_nodrop"
     name: str = field(default="level", init=False)
     level: float = field(default=0.5, init=False)
 
@@ -161,27 +169,67 @@ class Level:
         if not (isinstance(self.threshold, (int, float)) and math.isfinite(self.threshold) and self.threshold >= 0):
             raise ValueError(f"a level's threshold is a relative MSE >= 0, got {self.threshold!r}")
         stats.side([], 0.0, self.direction)
+        if self.metric not in ("final", "final_nodrop"):
+            raise ValueError(f"a level reads a loss; valid metrics: final, final_nodrop; got {self.metric!r}")
+
+    def _relative(self, runs: dict[str, Runs]) -> np.ndarray:
+        r = runs[self.setting]
+        v = getattr(r, self.metric)
+        return np.where(np.isfinite(v), v, math.inf) / r.floor
 
     @property
     def labels(self) -> tuple[str, ...]:
         return (self.setting,)
 
     def statement(self) -> str:
-        return f"the typical {self.setting} run ends {self.direction} {self.threshold:g} x floor"
+        off = " (dropout off)" if self.metric == "final_nodrop" else ""
+        return f"the typical {self.setting} run ends {self.direction} {self.threshold:g} x floor{off}"
 
     def events(self, runs: dict[str, Runs]) -> np.ndarray:
-        r = runs[self.setting]
-        return stats.side(np.where(np.isfinite(r.final), r.final, math.inf) / r.floor, self.threshold, self.direction)
+        return stats.side(self._relative(runs), self.threshold, self.direction)
 
     def describe(self, runs: dict[str, Runs]) -> dict:
-        r = runs[self.setting]
-        return {"median relative MSE": float(np.median(np.where(np.isfinite(r.final), r.final, math.inf) / r.floor))}
+        return {"median relative MSE": float(np.median(self._relative(runs)))}
 
 
-Part = TypicalRatio | EscapeGain | EscapeRate | Level
+@dataclass(frozen=True)
+class GainGrows:
+    """The benefit of one change (``deep``: (better, worse)) is larger than the same change's
+    benefit elsewhere (``shallow``), per seed: b = escaped(better) - escaped(worse) in {-1, 0, 1};
+    among the seeds where the two benefits differ, the share with b_deep > b_shallow is above 1/2
+    (a sign test on the seed's difference of differences)."""
+
+    deep: tuple[str, str]
+    shallow: tuple[str, str]
+    name: str = field(default="gain grows", init=False)
+    level: float = field(default=0.5, init=False)
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return (*self.deep, *self.shallow)
+
+    def statement(self) -> str:
+        return (f"{self.deep[0]} over {self.deep[1]} gains more escapes than {self.shallow[0]} over "
+                f"{self.shallow[1]} (share of seeds where the gains differ > 1/2)")
+
+    def gains(self, runs: dict[str, Runs]) -> tuple[np.ndarray, np.ndarray]:
+        b = [runs[a].escaped.astype(int) - runs[c].escaped.astype(int) for a, c in (self.deep, self.shallow)]
+        return b[0], b[1]
+
+    def events(self, runs: dict[str, Runs]) -> np.ndarray:
+        deep, shallow = self.gains(runs)
+        return (deep > shallow)[deep != shallow]
+
+    def describe(self, runs: dict[str, Runs]) -> dict:
+        deep, shallow = self.gains(runs)
+        return {"mean escape gain, deep": float(deep.mean()), "mean escape gain, shallow": float(shallow.mean()),
+                "seeds deep > shallow, deep < shallow": [int((deep > shallow).sum()), int((deep < shallow).sum())]}
+
+
+Part = TypicalRatio | EscapeGain | EscapeRate | Level | GainGrows
 QUANTITIES: dict[str, type] = {"typical seed": TypicalRatio, "escape gain": EscapeGain, "escape rate": EscapeRate,
-                               "level": Level}
-PAIRED = (TypicalRatio, EscapeGain)
+                               "level": Level, "gain grows": GainGrows}
+PAIRED = (TypicalRatio, EscapeGain, GainGrows)
 
 
 def part(quantity: str, **kwargs) -> Part:

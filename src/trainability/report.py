@@ -20,16 +20,19 @@ def format_table(records: list[dict]) -> str:
     for r in records:
         lecture = ", ".join(f"{k} {v['lecture']}" for k, v in r["settings"].items() if v.get("lecture") is not None)
         kind = " (placebo)" if (r.get("extra") or {}).get("placebo") else " (restated)" if r.get("restated") else ""
+        tier = r["tier"] + ("*" if (r.get("extra") or {}).get("selected-for") else "")
         for i, p in enumerate(r["parts"]):
             first = i == 0
             rows.append((
-                r["claim_id"] + kind if first else "", r["tier"] if first else "", r["verdict"] if first else "",
+                r["claim_id"] + kind if first else "", tier if first else "", r["verdict"] if first else "",
                 r.get("suite_verdict", "-") if first else "", p["quantity"],
                 f"{_fmt(p['estimate'])} [{_fmt(p['low'])}, {_fmt(p['high'])}] vs {p['level']:g}", p["verdict"],
                 str(p["n"]), lecture if first else "", f"{r['seconds']:.0f}" if first else ""))
     widths = [max(len(h), *(len(row[k]) for row in rows)) for k, h in enumerate(head)]
     line = lambda cells: "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()  # noqa: E731
-    return "\n".join([line(head), line(["-" * w for w in widths]), *map(line, rows)])
+    notes = ["* selected-for: the rung was chosen by a search that rewarded this claim's outcome"] if any(
+        (r.get("extra") or {}).get("selected-for") for r in records) else []
+    return "\n".join([line(head), line(["-" * w for w in widths]), *map(line, rows), *notes])
 
 
 def adjust(records: list[dict], alpha: float = 0.05) -> dict:
@@ -74,27 +77,34 @@ def format_grids(records: list[dict]) -> list[str]:
 
 
 def format_lecture_rows(records: list[dict]) -> str | None:
-    """The lecture's single numbers beside ours, grouped by the lecture's table: for every setting
-    that carries one, our median and IQR over the claim's seeds and its escape share (the claim
-    with the most seeds wins)."""
-    from .tables import TABLES  # plain data: no heavy import
+    """The lecture's single numbers beside ours, grouped by the lecture's table, one line per row
+    and rung: our median and IQR over the claim's seeds, and the escape share with its Wilson 95%
+    interval (per rung, the claim with the most seeds wins)."""
+    from .stats import wilson  # on first use: this module stays light for the plugin
+    from .tables import TABLES  # plain data
 
-    rows: dict[str, tuple] = {}
+    rows: dict[str, dict[str, dict]] = {}
     for r in records:
         for label, s in r["settings"].items():
-            if s.get("lecture") is not None and (label not in rows or s["n"] > rows[label][1]["n"]):
-                rows[label] = (r["tier"], s)
+            if s.get("lecture") is None:
+                continue
+            by_rung = rows.setdefault(label, {})
+            if r["tier"] not in by_rung or s["n"] > by_rung[r["tier"]]["n"]:
+                by_rung[r["tier"]] = s
     if not rows:
         return None
     table_of = {label: f"table {n}" for n, table in sorted(TABLES.items(), reverse=True) for label in table}
-    lines = [f"{'the lecture vs ours':<36}{'tier':<9}{'lecture':>8}{'median':>9}{'IQR':>17}{'escaped':>10}"]
+    lines = [f"{'the lecture vs ours':<32}{'rung':<9}{'lecture':>8}{'median':>8}{'IQR':>14}  escaped [95%]"]
     for group in sorted({table_of.get(label, "other") for label in rows}):
         lines.append(group)
-        for label, (tier, s) in rows.items():
-            if table_of.get(label, "other") == group:
-                iqr, escaped = f"{_fmt(s['q1'])}-{_fmt(s['q3'])}", f"{s['escaped']}/{s['n']}"
-                lines.append(f"  {label:<34}{tier:<9}{_fmt(s['lecture']):>8}{_fmt(s['median']):>9}{iqr:>17}"
-                             f"{escaped:>10}")
+        for label, by_rung in rows.items():
+            if table_of.get(label, "other") != group:
+                continue
+            for i, (rung, s) in enumerate(by_rung.items()):
+                w = wilson(int(s["escaped"]), int(s["n"]))
+                iqr = f"{_fmt(s['q1'])}-{_fmt(s['q3'])}"
+                lines.append(f"  {label if i == 0 else '':<30}{rung:<9}{_fmt(s['lecture']) if i == 0 else '':>8}"
+                             f"{_fmt(s['median']):>8}{iqr:>14}  {s['escaped']}/{s['n']} [{w.low:.2f}, {w.high:.2f}]")
     return "\n".join(lines)
 
 

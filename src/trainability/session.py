@@ -17,16 +17,16 @@ from .pool import Runner, available_cores
 from .properties import decide_population, search
 from .report import RECORD_KEY, jsonable
 from .store import RunStore, StoreError, library_version
-from .tiers import get_tier
+from .tiers import get_tier, rungs_of
 
 
 class ClaimSession:
-    """Per-process state: the tier, the base seed, a seed cap (--seeds) and a runner with its
-    in-memory cache and run store."""
+    """Per-process state: the scale and its rungs, the base seed, a seed cap (--seeds) and a runner
+    with its in-memory cache and run store."""
 
     def __init__(self, *, scale: str, device: str, base_seed: int, seeds_cap: int | None, workers: int | None,
                  batch: int, store_path: str | None, refresh: bool):
-        self.tier = get_tier(scale)
+        self.scale, self.rungs = scale, rungs_of(scale)
         self.base_seed, self.seeds_cap = base_seed, seeds_cap
         # Share the cores: xdist workers x run processes x threads <= cores.
         share = max(1, available_cores() // int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))
@@ -62,21 +62,31 @@ def claim_id(node: pytest.Item) -> str:
 
 
 class Claims:
-    """The ``claims`` fixture: decide this test's claim at the session's tier, record it, check it."""
+    """The ``claims`` fixture: decide this test's claim at one rung, record it, check it.
 
-    def __init__(self, session: ClaimSession, node: pytest.Item):
+    In a ``ladder`` module the test runs once per rung of the session's scale (``rung``: its
+    name); elsewhere (claims whose settings do not scale, e.g. the sequence tasks) once, with the
+    session's first rung as ``tier`` and the scale's name as the label its record carries."""
+
+    def __init__(self, session: ClaimSession, node: pytest.Item, rung: str | None = None):
         self.session, self.node = session, node
-        self.tier, self.base_seed = session.tier, session.base_seed
+        self.tier = get_tier(rung) if rung is not None else session.rungs[0]
+        self.tier_label = rung if rung is not None else session.scale
+        self.base_seed = session.base_seed
         self.id = claim_id(node)
 
-    def decide(self, design: dict[str, verdicts.Design] | None = None, **kwargs) -> verdicts.Outcome:
-        """verdicts.decide at this tier; ``design`` ({tier: Design}) overrides the tier's default
-        for a claim that needs more seeds (``--seeds`` still caps it)."""
+    def decide(self, design: verdicts.Design | dict[str, verdicts.Design] | None = None,
+               **kwargs) -> verdicts.Outcome:
+        """verdicts.decide at this rung; ``design`` (a Design, or {rung: Design}) overrides the
+        rung's default for a claim that needs more seeds (``--seeds`` still caps it)."""
         s = self.session
-        chosen = (design or {}).get(s.tier.name, s.tier.design)
+        if isinstance(design, verdicts.Design):
+            chosen = design
+        else:
+            chosen = (design or {}).get(self.tier.name, self.tier.design)
         if s.seeds_cap is not None:
             chosen = chosen.with_cap(s.seeds_cap)
-        outcome = verdicts.decide(s.runner, claim_id=self.id, tier=s.tier.name, design=chosen,
+        outcome = verdicts.decide(s.runner, claim_id=self.id, tier=self.tier_label, design=chosen,
                                   base_seed=s.base_seed, **kwargs)
         return self.record(outcome)
 
@@ -118,13 +128,15 @@ class Claims:
         return read_or_measure
 
     def check(self, outcome: verdicts.Outcome, expected: dict[str, tuple[str, str]] | None = None) -> None:
-        """Assert the verdict this tier's record expects ({tier: (verdict, reason)}, default holds;
-        verdicts.EXPECTED lists the choices). A recorded "refuted" or "inconclusive" that comes
-        out again is a strict expected failure (xfail), so the table shows it as such."""
-        verdict, reason = (expected or {}).get(self.tier.name, ("holds", ""))
+        """Assert the verdict this rung's record expects ({rung: (verdict, reason)}, "*" for every
+        rung; default holds; verdicts.EXPECTED lists the choices). A recorded "refuted" or
+        "inconclusive" that comes out again is a strict expected failure (xfail), so the table
+        shows it as such."""
+        expected = expected or {}
+        verdict, reason = expected.get(self.tier_label, expected.get(self.tier.name, expected.get("*", ("holds", ""))))
         try:
             verdicts.check(outcome, verdict, reason)
         except (verdicts.ClaimRefuted, verdicts.ClaimInconclusive) as e:
             if verdict in ("refuted", "inconclusive") and outcome.verdict == verdict:
-                pytest.xfail(f"expected {verdict} at the {self.tier.name} tier: {reason}\n{e}")
+                pytest.xfail(f"expected {verdict} at {self.tier_label}: {reason}\n{e}")
             raise

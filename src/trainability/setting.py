@@ -134,6 +134,7 @@ class RunResult:
     seconds: float
     device: str
     torch_version: str = field(default_factory=lambda: str(torch.__version__))
+    test_loss_nodrop: float = math.inf  # the same test batches with dropout off (model.eval()); inf if diverged
 
     @property
     def diverged(self) -> bool:
@@ -143,6 +144,11 @@ class RunResult:
     def final(self) -> float:
         """The lecture's reported number: the "test" loss (inf when diverged)."""
         return math.inf if self.diverged else self.test_loss
+
+    @property
+    def final_nodrop(self) -> float:
+        """The test loss with dropout off (the eval-mode control; inf when diverged)."""
+        return math.inf if self.diverged else self.test_loss_nodrop
 
     @property
     def escape(self) -> int:
@@ -168,13 +174,13 @@ def escape_step(losses: list[float], level: float, window: int) -> int | None:
 
 
 def finish(setting: Setting, seed: int, losses: list[float], diverged_at: int | None, test_loss: float,
-           seconds: float, device) -> RunResult:
+           seconds: float, device, test_loss_nodrop: float = math.inf) -> RunResult:
     """The end of a run, for every engine: a non-finite test loss marks the run diverged at its
     last step (test loss inf), and the escape step is read off the training curve."""
     if diverged_at is not None:
-        test_loss = math.inf
-    elif not math.isfinite(test_loss):
-        diverged_at, test_loss = setting.steps, math.inf
+        test_loss = test_loss_nodrop = math.inf
+    elif not (math.isfinite(test_loss) and math.isfinite(test_loss_nodrop)):
+        diverged_at, test_loss, test_loss_nodrop = setting.steps, math.inf, math.inf
     return RunResult(setting=setting, seed=seed, losses=losses, test_loss=test_loss, diverged_at=diverged_at,
                      escape_step=escape_step(losses, setting.escape_level, setting.escape_window),
-                     seconds=seconds, device=str(device))
+                     seconds=seconds, device=str(device), test_loss_nodrop=test_loss_nodrop)

@@ -24,12 +24,14 @@ import numpy as np
 from scipy.special import betaln
 
 from . import stats
-from .quantities import EscapeGain, EscapeRate, Level, Runs, TypicalRatio
+from .quantities import EscapeGain, EscapeRate, GainGrows, Level, Runs, TypicalRatio
 
 FLOOR, STEPS = 3.5, 400
 DESIGNS = {  # name -> (start, step, cap), as verdicts.Design
     "fixed 8": (8, 1, 8), "fixed 72": (72, 1, 72), "tier 12/6/24": (12, 6, 24), "L6 24/24/72": (24, 24, 72),
     "every seed 7..72": (7, 1, 72), "L6 extended to 144": (24, 24, 144),
+    "escape 24/24/48": (24, 24, 48), "fixed 24": (24, 1, 24), "lecture 8/4/20": (8, 4, 20),
+    "lecture escape 16/16/48": (16, 16, 48),
 }
 
 
@@ -100,6 +102,23 @@ def escapes(correlated: bool):
     return draw
 
 
+def gain_steps(rng, share, n):
+    """Warm-up's escape gain at two depths ("A" over "B" deep, "C" over "D" shallow): on ~40% of
+    seeds the two gains differ, and then the deep one is larger with probability ``share``; the
+    gains are -1, 0 or 1 (0: both or neither escaped), so a difference of 1 or 2."""
+    differ, up = rng.random(n) < 0.4, rng.random(n) < share
+    pairs = np.array([(1, 0), (0, -1), (1, -1)])[rng.integers(0, 3, n)]  # (larger, smaller) gains
+    same = rng.integers(-1, 2, n)
+    deep = np.where(differ, np.where(up, pairs[:, 0], pairs[:, 1]), same)
+    shallow = np.where(differ, np.where(up, pairs[:, 1], pairs[:, 0]), same)
+    out = {}
+    for (a, b), gain in ((("A", "B"), deep), (("C", "D"), shallow)):
+        both = rng.random(n) < 0.5  # a zero gain: both escaped or neither
+        ea, eb = np.where(gain == 0, both, gain == 1), np.where(gain == 0, both, gain == -1)
+        out[a], out[b] = _runs(np.where(ea, 0.2, 3.5), ea), _runs(np.where(eb, 0.2, 3.5), eb)
+    return out
+
+
 def escape_rate(rng, share, n):
     e = rng.random(n) < share
     return {"A": _runs(np.where(e, _escaped(rng, n), _plateau(rng, n)), e)}
@@ -118,6 +137,7 @@ SCENARIOS: dict[str, Scenario] = {
     "typical seed / ties, diverged": Scenario(TypicalRatio("A", "B", 0.8), ties_and_diverged, 0.5, 0.8),
     "escape gain / independent": Scenario(EscapeGain("A", "B"), escapes(False), 0.5, 0.9),
     "escape gain / correlated": Scenario(EscapeGain("A", "B"), escapes(True), 0.5, 0.9),
+    "gain grows / depth": Scenario(GainGrows(("A", "B"), ("C", "D")), gain_steps, 0.5, 0.9),
     "escape rate / q 0.5": Scenario(EscapeRate("A", 0.5), escape_rate, 0.5, 0.8),
     "level / bimodal": Scenario(Level("A", 0.9, "above"), bimodal_level, 0.5, 0.8),
 }
@@ -152,6 +172,9 @@ def trial_events(scenario: Scenario, runs: dict[str, Runs]) -> np.ndarray:
     if isinstance(q, EscapeGain):
         a, b = runs["A"].escaped, runs["B"].escaped
         return np.where(a == b, -1, a.astype(int))
+    if isinstance(q, GainGrows):  # a seed whose two gains are equal is no trial
+        deep, shallow = q.gains(runs)
+        return np.where(deep == shallow, -1, (deep > shallow).astype(int))
     return q.events(runs).astype(int)
 
 

@@ -160,13 +160,16 @@ class RunStore:
         if row is None:
             return None
         data = json.loads(row[0])
-        data["test_loss"] = float(data["test_loss"])  # "inf" for diverged runs
+        for name in ("test_loss", "test_loss_nodrop"):
+            data[name] = float(data[name])  # "inf" for diverged runs
         return RunResult(setting=setting, **data)
 
     def put(self, result: RunResult, engine: str) -> None:
         """Store one finished run in its own transaction; StoreError if the store refuses it."""
         data = {f.name: getattr(result, f.name) for f in dataclasses.fields(result) if f.name != "setting"}
-        data["test_loss"] = result.test_loss if math.isfinite(result.test_loss) else str(result.test_loss)
+        for name in ("test_loss", "test_loss_nodrop"):
+            value = getattr(result, name)
+            data[name] = value if math.isfinite(value) else str(value)
         key = run_key(result.setting, result.seed, result.device, engine)
         try:
             with self.db:  # BEGIN ... COMMIT (or ROLLBACK on error)

@@ -13,6 +13,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+# Every claim on the lecture's model draws its paired seeds from one key (L6's, revision 2: the
+# seeds its restated claims were decided on), so a setting two claims share (table 2's default is
+# table 1's warm-up row and the symmetry claims' deep-copied row) is trained once, and any two
+# settings pair on the same seed. Claims that share seeds are dependent; each keeps its own error
+# rate, and the suite-level Holm adjustment holds under any dependence.
+SEEDS = dict(seeds_from="L6", revision="2")
+
 
 @dataclass(frozen=True)
 class Row:

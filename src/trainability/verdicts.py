@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import stats
-from .quantities import PAIRED, EscapeGain, Part, Runs
+from .quantities import PAIRED, EscapeGain, GainGrows, Part, Runs
 from .setting import RunResult, Setting, derive_seed
 
 EXPECTED = ("holds", "refuted", "inconclusive", "not holds")  # what a claim file may record per tier
@@ -123,7 +123,8 @@ def part_record(part: Part, events: np.ndarray, alpha: float, description: dict 
                   description=description or {})
     if verdict == "inconclusive" and n:
         need = stats.seeds_to_decide(S / n, part.level, alpha)
-        unit = "discordant pairs" if isinstance(part, EscapeGain) else "seeds"
+        unit = ("discordant pairs" if isinstance(part, EscapeGain) else
+                "seeds where the gains differ" if isinstance(part, GainGrows) else "seeds")
         record["to_decide"] = (f"at the observed share {S / n:.3g} about {need} {unit} would decide it"
                                if need else "the observed share sits on the level: no seed count would decide it")
     return record
@@ -145,12 +146,15 @@ def validate(claim_id: str, settings: dict[str, Setting], parts: list[Part], des
         for label in p.labels:
             if label not in settings:
                 raise ValueError(f"{claim_id}: part {p.name!r} names {label!r}; settings are {', '.join(settings)}")
-        if isinstance(p, PAIRED):
-            a, b = (settings[k] for k in p.labels)
-            if a.task != b.task or (a.steps, a.escape_level, a.escape_window) != (b.steps, b.escape_level,
-                                                                                b.escape_window):
-                raise ValueError(f"{claim_id}: {p.name!r} pairs {p.labels[0]!r} with {p.labels[1]!r}, but they "
-                                 "differ in task, run length or escape rule, so a seed does not pair them")
+        if isinstance(p, PAIRED) and not getattr(p, "unmatched", False):
+            a = settings[p.labels[0]]
+            for other in p.labels[1:]:
+                b = settings[other]
+                if a.task != b.task or (a.steps, a.escape_level, a.escape_window) != (b.steps, b.escape_level,
+                                                                                    b.escape_window):
+                    raise ValueError(f"{claim_id}: {p.name!r} pairs {p.labels[0]!r} with {other!r}, but they differ "
+                                     "in task, run length or escape rule, so a seed does not pair them (a "
+                                     "TypicalRatio that means it says unmatched=True)")
         hold, refute = stats.first_decisive(p.level, design.alpha)
         if design.start < min(hold, refute):
             raise ValueError(f"{claim_id}: the design's first look ({design.start} seeds) cannot decide "
@@ -199,6 +203,7 @@ def decide(runner, *, claim_id: str, title: str, source: str, tier: str, setting
 def _setting_summary(results: list[RunResult], lecture: float | None) -> dict:
     s = stats.summary(np.array([r.final for r in results]))
     s.update(escape_median=float(np.median([r.escape for r in results])),
+             median_nodrop=float(np.median([r.final_nodrop for r in results])),
              escaped=sum(r.escape_step is not None for r in results), steps=results[0].setting.steps,
              lecture=lecture, setting=results[0].setting.describe(),
              relative_median=s["median"] / results[0].setting.task.floor)

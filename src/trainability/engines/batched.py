@@ -216,20 +216,22 @@ def run_batch(jobs: list[tuple[Setting, int]], device: str = "cpu", progress_eve
             if diverged[i] is None:
                 losses[i].append(value)
         progress.step(step + 1, statistics.median([v for v in values if math.isfinite(v)] or [math.nan]))
-    tests = evaluate_batch(mb, alive)
+    tests, nodrop = evaluate_batch(mb, alive)
     seconds = (time.perf_counter() - start) / K
-    return [finish(setting, seed, losses[i], diverged[i], tests[i], seconds, mb.dev)
+    return [finish(setting, seed, losses[i], diverged[i], tests[i], seconds, mb.dev, nodrop[i])
             for i, (setting, seed) in enumerate(jobs)]
 
 
 @torch.no_grad()
-def evaluate_batch(mb: Members, alive: torch.Tensor) -> list[float]:
-    """engines.plain.evaluate for every member: mean loss over fresh test batches (train mode:
-    dropout on)."""
+def evaluate_batch(mb: Members, alive: torch.Tensor) -> tuple[list[float], list[float]]:
+    """engines.plain.evaluate for every member: mean loss over fresh test batches in the setting's
+    mode (train: dropout on), and on the same batches with dropout off."""
     s = mb.setting
     drop = Dropout(mb.drop if s.eval_mode == "train" else None, s.model.dropout)
-    total = torch.zeros(mb.k, device=mb.dev)
+    off = Dropout(None, s.model.dropout)
+    total, total_off = torch.zeros(mb.k, device=mb.dev), torch.zeros(mb.k, device=mb.dev)
     for _ in range(s.eval_batches):
         x, target = mb.sample(mb.test)
         total += s.task.losses(forward(mb.params, x, s, drop), target)
-    return (total / s.eval_batches).tolist()
+        total_off += s.task.losses(forward(mb.params, x, s, off), target)
+    return (total / s.eval_batches).tolist(), (total_off / s.eval_batches).tolist()

@@ -34,7 +34,7 @@ def run(setting: Setting, seed: int, device: str = "cpu", progress_every: float 
     data, test = streams.generator("data", dev), streams.generator("test", dev)
     losses: list[float] = []
     diverged_at = None
-    test_loss = math.inf
+    test_loss = test_nodrop = math.inf
     progress = Progress(f"seed {seed} [{setting.describe()}]", setting.steps, progress_every)
     devices = [dev.index or 0] if dev.type == "cuda" else []
     with torch.random.fork_rng(devices=devices):
@@ -55,8 +55,8 @@ def run(setting: Setting, seed: int, device: str = "cpu", progress_every: float 
             losses.append(value)
             progress.step(step + 1, value)
         if diverged_at is None:
-            test_loss = evaluate(model, setting, test, dev)
-    return finish(setting, seed, losses, diverged_at, test_loss, time.perf_counter() - start, dev)
+            test_loss, test_nodrop = evaluate(model, setting, test, dev)
+    return finish(setting, seed, losses, diverged_at, test_loss, time.perf_counter() - start, dev, test_nodrop)
 
 
 def run_jobs(jobs: list[tuple[Setting, int]], device: str = "cpu", progress_every: float = 30.0) -> list[RunResult]:
@@ -75,13 +75,18 @@ def adam(params, lr: float) -> torch.optim.Adam:
 
 
 @torch.no_grad()
-def evaluate(model: torch.nn.Module, setting: Setting, generator: torch.Generator, device) -> float:
+def evaluate(model: torch.nn.Module, setting: Setting, generator: torch.Generator, device) -> tuple[float, float]:
     """The lecture's "test": mean loss over ``setting.eval_batches`` fresh batches, no optimizer
-    steps, train mode by default (dropout on); eval_mode="eval" switches dropout off."""
-    model.train(setting.eval_mode == "train")
-    total = torch.zeros((), device=device)
+    steps, train mode by default (dropout on); eval_mode="eval" switches dropout off. Returns it
+    and the same batches' mean loss with dropout off (model.eval(), which draws no masks, so the
+    first number is what it would be alone)."""
+    totals = torch.zeros(2, device=device)
     for _ in range(setting.eval_batches):
         x, target = setting.task.sample(generator, device)
-        total += setting.task.loss(model(x), target)
+        model.train(setting.eval_mode == "train")
+        totals[0] += setting.task.loss(model(x), target)
+        model.eval()
+        totals[1] += setting.task.loss(model(x), target)
     model.train()
-    return total.item() / setting.eval_batches
+    first, nodrop = (totals / setting.eval_batches).tolist()
+    return first, nodrop
