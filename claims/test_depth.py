@@ -25,14 +25,16 @@ Measured, proxy rung (base seed 0): depth-warmup holds at 24 (11 of 11 seeds whe
 differ: warm-up escaped 11/24 at 6 layers and 0/24 without; 24/24 both ways at 2 layers).
 depth-trend is inconclusive: at 4 layers runs escape without warm-up as at 2 (47/48 and 48/48 at
 48 seeds), so the 4-vs-2 gains differed on 1 seed of 48, while 6 vs 4 held (22 of 23). At this
-rung the warm-up's benefit is a step between 4 and 6 layers, not a gradual trend.
+rung the warm-up's benefit is a step between 4 and 6 layers, not a gradual trend. d32 rule rung:
+the same picture (depth-warmup 13 of 13; every 2- and 4-layer run escaped both ways, 48/48, so
+4 vs 2 never differed; 6 vs 4 held 19 of 19): depth-trend inconclusive there too.
 """
 
 import pytest
 
 from trainability import tables
 from trainability.tiers import ESCAPE_DESIGN
-from trainability.quantities import GainGrows
+from trainability.quantities import GainGrows, named
 from trainability.verdicts import Design
 
 pytestmark = pytest.mark.ladder
@@ -44,7 +46,10 @@ TREND_DESIGN = {**ESCAPE_DESIGN, "proxy": Design(start=24, step=24, cap=24)}
 _TREND = ("at the proxy rung the benefit is a step between 4 and 6 layers, not a trend: 4 layers escape without "
           "warm-up as 2 do (47/48 and 48/48 seeds), so the 4-vs-2 part had 1 seed of 48 where the gains differ and "
           "cannot be decided; 6 vs 4 holds (22 of 23)")
-EXPECTED: dict[str, dict] = {"depth-warmup": {}, "depth-trend": {"proxy": ("inconclusive", _TREND)}}
+_TREND_D32 = ("at the d32 rule rung every 2- and 4-layer run escaped, with warm-up and without (48/48 each): the gains "
+              "never differed, so 4 vs 2 cannot be decided; 6 vs 4 holds (19 of 19)")
+EXPECTED: dict[str, dict] = {"depth-warmup": {},
+                             "depth-trend": {"proxy": ("inconclusive", _TREND), "d32": ("inconclusive", _TREND_D32)}}
 
 
 def label(layers: int, warm: bool) -> str:
@@ -61,10 +66,8 @@ def gain(layers: int) -> tuple[str, str]:
 
 
 def _decide(claims, title, parts, design=ESCAPE_DESIGN):
-    s = settings(claims.tier)
-    labels = list(dict.fromkeys(x for p in parts for x in p.labels))
-    outcome = claims.decide(title=title, source="lecture tables 1 and 4; issue 10", settings={k: s[k] for k in labels},
-                            parts=parts, design=design, **tables.SEEDS)
+    outcome = claims.decide(title=title, source="lecture tables 1 and 4; issue 10",
+                            settings=named(settings(claims.tier), parts), parts=parts, design=design, **tables.SEEDS)
     claims.check(outcome, EXPECTED[claims.id])
 
 

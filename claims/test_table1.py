@@ -86,6 +86,15 @@ L6-typical inconclusive at 24 (escape rate 11/24; typical seed 10/24: ~440 seeds
 it); L7 holds (12/12 and 12/12; medians 0.195, 3.51, 1.87); the placebo does not hold.
 Earlier seeds (issue 9, before the shared key) agreed: L6-chance 11/11, L6-typical 30/72.
 
+Measured, d32 rule rung (base seed 0, ``--scale d32``, 2026-11-29): warm-up escapes on every seed
+(48/48, median 0.043) and no warm-up on 29/48 (median 0.055): L6-chance's escape gain holds (19
+of 19) but its second part does not: the typical run without warm-up does not collapse (19/48
+above 0.9 x floor), so L6-chance is inconclusive there; L6-typical inconclusive (escape rate
+48/48 holds, typical seed 24/48 on the level); L7 inconclusive (1e-4 beats 1e-3 on 13/24, 1e-5 on
+24/24); the placebo refuted (it does not hold). So along the ladder L6 weakens from the proxy to
+d32: with the rule's lr (x 8 where the proxy has x 12) and 1000 steps, half the runs without
+warm-up escape. At the lecture's scale DIGEST.md measured 1/8 escaping without warm-up.
+
 Expected verdicts are recorded per tier below; a recorded "refuted" or "inconclusive" is a strict
 xfail (the test fails if the verdict changes), and a placebo fails if it holds.
 """
@@ -112,11 +121,18 @@ SELECTED = ("the proxy rung was chosen by a search that rewarded table 1's escap
 WARM, COLD, SLOW, SLOWER = "lr 1e-3, 1% warm-up", "lr 1e-3, no warm-up", "lr 1e-4, no warm-up", "lr 1e-5, no warm-up"
 _TYPICAL = ("at the proxy rung warm-up escapes on about a third of the seeds, not on most: the share sits below "
             "1/2 but too close to refute within the 24 seeds the CPU tier affords (at 72: 30/72, ~440 would decide)")
+_CHANCE_D32 = ("at the d32 rule rung warm-up raises the chance of escaping (19 of 19 discordant pairs; escaped 48/48 "
+               "against 29/48), but the typical run without warm-up does not collapse: it ended above 0.9 x floor on "
+               "19/48 seeds (~270 seeds would decide at that share)")
+_TYPICAL_D32 = ("at the d32 rule rung the warm-up run escapes on every seed (48/48: that part holds) but beats no warm-up "
+                "by 20% on 24/48 seeds: the share sits on the level, which no seed count decides")
+_L7_D32 = ("at the d32 rule rung lr 1e-3 without warm-up escapes on 11/24 seeds, so lr 1e-4 beats it on 13/24 only; it "
+           "beats 1e-5 on 24/24")
 EXPECTED = {
-    "L6-chance": {},
-    "L6-typical": {"proxy": ("inconclusive", _TYPICAL)},
+    "L6-chance": {"d32": ("inconclusive", _CHANCE_D32)},
+    "L6-typical": {"proxy": ("inconclusive", _TYPICAL), "d32": ("inconclusive", _TYPICAL_D32)},
     "L6-placebo": {"*": ("not holds", "A/A: warm-up against itself")},
-    "L7": {},
+    "L7": {"d32": ("inconclusive", _L7_D32)},
 }
 
 

@@ -19,6 +19,8 @@ width).
 Measured (proxy rung, base seed 0, shared seeds, 12 seeds, every part 12 of 12): both claims
 hold; medians (0.5 x MSE) xavier_uniform 0.090, default 0.092, kaiming_uniform 0.328 (all
 escaped), lr 1e-3 without warm-up 0.093: close to the lecture's 0.124, 0.092, 0.531 and 0.086.
+d32 rule rung (base seed 0): both hold again, every part 12 of 12 (medians 0.050, 0.050, 0.144;
+without warm-up 0.051).
 
 Thresholds: 0.5 x floor as "trains" (the linear predictor's level is 1.0 / 3.5 = 0.29, so below 0.5
 means it has at least left the plateau far behind), 0.9 x floor as "collapsed" (as L6), 0.8 as in

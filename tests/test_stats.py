@@ -198,3 +198,13 @@ def test_suite_level_holm_keeps_only_what_survives_the_family():
                                                       "inconclusive"]
     assert suite == {"method": "Holm", "alpha": 0.05, "parts": 5, "claims": 4, "hold": 1, "refuted": 0,
                      "placebos holding": 0}
+
+
+def test_a_claim_runs_only_the_settings_its_parts_name():
+    from trainability.quantities import named
+
+    parts = [GainGrows(("w6", "c6"), ("w2", "c2")), EscapeGain("w6", "c6")]
+    settings = {k: k.upper() for k in ("c2", "w2", "c6", "w6", "unused")}
+    assert list(named(settings, parts).items()) == [("w6", "W6"), ("c6", "C6"), ("w2", "W2"), ("c2", "C2")]
+    with pytest.raises(KeyError):
+        named(settings, [EscapeGain("w6", "nope")])

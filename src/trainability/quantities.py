@@ -232,6 +232,13 @@ QUANTITIES: dict[str, type] = {"typical seed": TypicalRatio, "escape gain": Esca
 PAIRED = (TypicalRatio, EscapeGain, GainGrows)
 
 
+def named(settings: dict, parts: list) -> dict:
+    """The settings the parts name, in the order they first name them: a claim file keeps one
+    dict of its family's settings and decides each claim on the ones it needs."""
+    labels = dict.fromkeys(label for p in parts for label in p.labels)
+    return {label: settings[label] for label in labels}
+
+
 def part(quantity: str, **kwargs) -> Part:
     """A part by its quantity's name: part("typical seed", better="A", worse="B", threshold=0.8)."""
     if quantity not in QUANTITIES:
