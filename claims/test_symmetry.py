@@ -40,6 +40,8 @@ deep-copied 11/24); symmetry-warmup inconclusive (redrawn 48/48 with warm-up, 47
 discordant pair). At d32, as at the lecture's scale, once the layers differ warm-up no longer
 decides the escape; at the proxy it still does. Without warm-up the deep copy matters at every
 rung measured (proxy 8 vs 1 of 48, d32 23 vs 11 of 24, lecture 6 vs 0 of 6).
+d64 rule rung (base seed 0): the same as d32: symmetry-warm inconclusive (48/48 both), symmetry-cold
+holds (7 of 7: redrawn 24/24, deep-copied 17/24), symmetry-warmup inconclusive (48/48 both ways).
 
 Lecture-scale reference runs (scripts/lecture_reference.py: the lecture's exact model and
 protocol on the CPU, batched engine, 1000 steps, 100 test batches, 6 seeds per row from
@@ -85,9 +87,13 @@ _WARM_D32 = ("at the d32 rule rung with warm-up both escape on every seed (48/48
 _WARMUP_D32 = ("at the d32 rule rung the redrawn layers escape with warm-up and without (48/48, 47/48): one discordant "
                "pair, so the gain cannot be decided; warm-up no longer matters once the layers differ, as DIGEST.md's "
                "lecture-scale runs suggest")
-EXPECTED: dict[str, dict] = {"symmetry-warm": {"d32": ("inconclusive", _WARM_D32)},
-                             "symmetry-cold": {"proxy": ("inconclusive", _COLD)},
-                             "symmetry-warmup": {"d32": ("inconclusive", _WARMUP_D32)}}
+_WARM_D64 = "at the d64 rule rung, as at d32: both escape on every seed (48/48 each), no discordant pair"
+_WARMUP_D64 = "at the d64 rule rung the redrawn layers escape on every seed with warm-up and without (48/48 each)"
+EXPECTED: dict[str, dict] = {
+    "symmetry-warm": {"d32": ("inconclusive", _WARM_D32), "d64": ("inconclusive", _WARM_D64)},
+    "symmetry-cold": {"proxy": ("inconclusive", _COLD)},
+    "symmetry-warmup": {"d32": ("inconclusive", _WARMUP_D32), "d64": ("inconclusive", _WARMUP_D64)},
+}
 
 
 def settings(tier):

@@ -95,6 +95,15 @@ above 0.9 x floor), so L6-chance is inconclusive there; L6-typical inconclusive 
 d32: with the rule's lr (x 8 where the proxy has x 12) and 1000 steps, half the runs without
 warm-up escape. At the lecture's scale DIGEST.md measured 1/8 escaping without warm-up.
 
+Measured, d64 rule rung (base seed 0, ``--scale d64 -k ...``, L6-chance only): REFUTED. Warm-up
+still wins every discordant pair (11 of 11; 48/48 against 37/48), but the typical run without
+warm-up escapes (11/48 above 0.9 x floor). Along the ladder the no-warm-up escape rate climbs
+from the proxy's 0/24 to d32's 29/48 and d64's 37/48, while the lecture's own scale collapses
+(deep-copied, no warm-up: 0/6 in the CPU reference runs, 1/8 in DIGEST.md): under the rule the
+collapse the lecture reports is not reached by the rungs below its width, so "without warm-up the
+model collapses" is a claim about the lecture's exact setup, or about what the rule does not
+carry (e.g. the lr rule), not one that holds across widths.
+
 Expected verdicts are recorded per tier below; a recorded "refuted" or "inconclusive" is a strict
 xfail (the test fails if the verdict changes), and a placebo fails if it holds.
 """
@@ -128,8 +137,11 @@ _TYPICAL_D32 = ("at the d32 rule rung the warm-up run escapes on every seed (48/
                 "by 20% on 24/48 seeds: the share sits on the level, which no seed count decides")
 _L7_D32 = ("at the d32 rule rung lr 1e-3 without warm-up escapes on 11/24 seeds, so lr 1e-4 beats it on 13/24 only; it "
            "beats 1e-5 on 24/24")
+_CHANCE_D64 = ("at the d64 rule rung warm-up still raises the chance of escaping (11 of 11 discordant pairs; 48/48 "
+               "against 37/48), but the typical run without warm-up escapes: it ended above 0.9 x floor on 11/48 seeds, "
+               "share 0.23 [0.08, 0.45], below the level")
 EXPECTED = {
-    "L6-chance": {"d32": ("inconclusive", _CHANCE_D32)},
+    "L6-chance": {"d32": ("inconclusive", _CHANCE_D32), "d64": ("refuted", _CHANCE_D64)},
     "L6-typical": {"proxy": ("inconclusive", _TYPICAL), "d32": ("inconclusive", _TYPICAL_D32)},
     "L6-placebo": {"*": ("not holds", "A/A: warm-up against itself")},
     "L7": {"d32": ("inconclusive", _L7_D32)},

@@ -60,6 +60,9 @@ refutation is the proxy's. L8-kaiming-floor, L8-small-inits-train (0.042, 0.039)
 L8-tiny-inits-all (3.50, 3.50) hold; L8-large-inits-floor refuted (uniform +-0.05 trains, 0.042);
 L8-tiny-inits-matrices refuted (0.043, 0.041); L8-default-xavier inconclusive (both escape 24/24;
 9/24 below 0.8 x); L8-default-xavier-redrawn inconclusive (6/24; ~34 seeds would decide).
+d64 rule rung (these three claims only): L8-xavier-kaiming holds (12/12, 12/12: xavier 0.059 and
+0.061, kaiming 3.50); L8-default-xavier inconclusive (14/24) and -redrawn inconclusive (17/24;
+~56 seeds would decide): the default ends lower than xavier (0.047 against 0.061) but not by 20%.
 
 Lecture-scale reference (scripts/lecture_reference.py, 6 seeds, CPU, 100 test batches):
 xavier_uniform escaped 6/6 (steps 277-572, median final 0.224; the lecture's 0.191),
@@ -102,8 +105,12 @@ EXPECTED: dict[str, dict] = {
     "L8-xavier-kaiming": {"proxy": ("refuted", _PROXY)}, "L8-kaiming-floor": {},
     "L8-large-inits-floor": {"proxy": ("refuted", _LARGE), "d32": ("refuted", _LARGE_D32)}, "L8-small-inits-train": {},
     "L8-tiny-inits-matrices": {"proxy": ("refuted", _TINY), "d32": ("refuted", _TINY_D32)}, "L8-tiny-inits-all": {},
-    "L8-default-xavier": {"proxy": ("inconclusive", _DX), "d32": ("inconclusive", _DX_D32)},
-    "L8-default-xavier-redrawn": {"d32": ("inconclusive", _DXR_D32)},
+    "L8-default-xavier": {"proxy": ("inconclusive", _DX), "d32": ("inconclusive", _DX_D32),
+                          "d64": ("inconclusive", "at the d64 rule rung both escape 24/24 (medians 0.047, 0.061): "
+                                                  "below 0.8 x on 14/24 seeds (~440 would decide at that share)")},
+    "L8-default-xavier-redrawn": {"d32": ("inconclusive", _DXR_D32),
+                                  "d64": ("inconclusive", "at the d64 rule rung 17/24 seeds below 0.8 x (medians 0.046, "
+                                                          "0.061; ~56 seeds would decide at that share)")},
 }
 
 
