@@ -42,6 +42,7 @@ ROWS = {  # label -> Tier.setting arguments, lecture units
     "normal 0.002 (matrices), 1% warm-up": dict(WARM, init="normal", init_scale=0.002),
     "normal 0.002, LayerNorm too, 1% warm-up": dict(WARM, init="normal", init_scale=0.002, init_rule="all"),
     "uniform +-0.05, 1% warm-up": dict(WARM, init="uniform", init_scale=0.05),
+    "uniform +-0.05, LayerNorm too, 1% warm-up": dict(WARM, init="uniform", init_scale=0.05, init_rule="all"),
 }
 
 
