@@ -68,12 +68,13 @@ Lecture-scale reference (scripts/lecture_reference.py, 6 seeds, CPU, 100 test ba
 xavier_uniform escaped 6/6 (steps 277-572, median final 0.224; the lecture's 0.191),
 kaiming_uniform 0/6 (3.509), the deep-copied default 1/6 (3.503), the redrawn default 6/6 (0.099):
 at the lecture's scale L8-xavier-kaiming and L8-default-xavier-redrawn look to hold and
-L8-default-xavier to fail. Added this session (2 seeds per row, same script and protocol):
+L8-default-xavier to fail. Added 2026-11-29 (issue 10; 2 seeds per row, same script, protocol):
 normal(0.002), matrices only, escaped 2/2 (step 66, final 0.063); normal(0.002) with LayerNorm
 too, 1/2 (at step 766; median 3.145; the lecture's 2.95); uniform(+-0.05), matrices only, 2/2
-(0.081, 0.085; the lecture's 3.50), but with LayerNorm too 0/2 (3.500 both: the lecture's 3.50). So at the lecture's own scale too the tiny and the
-+-0.05 rows train when only the matrices are re-initialised: the lecture's numbers for those
-rows fit a re-init that also set LayerNorm's weights (the "all" rule). The verdicts per rung are recorded in EXPECTED below (a rung missing
+(0.081, 0.085; the lecture's 3.50), but with LayerNorm too 0/2 (3.500 both: the lecture's 3.50).
+So at the lecture's own scale too the tiny and the +-0.05 rows train when only the matrices are
+re-initialised: the lecture's numbers for those rows fit a re-init that also set LayerNorm's
+weights (the "all" rule). The verdicts per rung are recorded in EXPECTED below (a rung missing
 there is expected to hold).
 """
 
