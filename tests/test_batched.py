@@ -76,6 +76,9 @@ def test_the_dropout_off_test_leaves_the_lectures_test_loss_as_it_was():
         first_off = s.task.loss(model(x), target).item()
     assert both[0] == pytest.approx(total / s.eval_batches, rel=1e-6)  # model.eval() drew no masks in between
     assert both[1] != pytest.approx(both[0]) and first_off > 0
+    off = dataclasses.replace(s, eval_mode="eval")  # dropout off already: measured once, the same number twice
+    loss, nodrop = evaluate(model, off, streams.generator("test"), "cpu")
+    assert loss == nodrop
 
 
 def test_a_diverging_member_is_marked_and_leaves_the_others_alone():

@@ -4,7 +4,7 @@ import pytest
 
 from trainability.engines import batch_key
 from trainability.tables import TABLES, rows
-from trainability.tiers import CPU, LECTURE
+from trainability.tiers import LECTURE, PROXY
 
 
 def test_every_row_of_the_lectures_tables_is_a_distinct_valid_setting():
@@ -17,20 +17,20 @@ def test_every_row_of_the_lectures_tables_is_a_distinct_valid_setting():
     # three shapes of computation: 6 layers, 2 layers, batch 64; the rest differ only in numbers
     assert len({batch_key(s) for s in settings.values()}) == 3
     assert all(s.model == LECTURE.base.model or s.model.n_layers == 2 for s in settings.values())
-    assert CPU.setting(**TABLES[3]["uniform +-0.01 2 layers"].args).lr == 1e-3 * CPU.lr_scale
+    assert PROXY.setting(**TABLES[3]["uniform +-0.01 2 layers"].args).lr == 1e-3 * PROXY.lr_scale
     assert sum(len(t) for t in TABLES.values()) == 23 and TABLES[2]["default"].lecture == 0.097
 
 
 @pytest.mark.parametrize("lr", [-1, 0, float("nan"), "1e-3"])
 def test_a_bad_lr_is_reported_as_the_user_gave_it(lr):
     with pytest.raises(ValueError, match=rf"lr must be a positive finite number \(lecture units\), got {lr!r}"):
-        CPU.setting(lr=lr)
+        PROXY.setting(lr=lr)
 
 
 def test_the_ladders_rule_at_the_lectures_width_is_the_lecture():
     import dataclasses
 
-    from trainability.tiers import PROXY, TIERS, rung, rungs_of
+    from trainability.tiers import TIERS, rung, rungs_of
 
     assert rung(256, test_batches=1000).base == LECTURE.base and rung(256).lr_scale == LECTURE.lr_scale == 1.0
     d64 = TIERS["d64"]

@@ -118,7 +118,6 @@ PROXY = Tier(
     design=Design(start=12, step=6, cap=24),
     note="searched proxy: d 32, ffn 256, I 6, 400 steps, lr x 12 (scripts/calibrate.py; table 1 selected-for)",
 )
-CPU = PROXY  # the CPU tier's rung (older name)
 
 TIERS: dict[str, Tier] = {"proxy": PROXY, **{f"d{d}": rung(d) for d in (32, 64, 128)}, "lecture": LECTURE}
 SCALES: dict[str, tuple[str, ...]] = {

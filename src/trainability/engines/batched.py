@@ -229,9 +229,12 @@ def evaluate_batch(mb: Members, alive: torch.Tensor) -> tuple[list[float], list[
     s = mb.setting
     drop = Dropout(mb.drop if s.eval_mode == "train" else None, s.model.dropout)
     off = Dropout(None, s.model.dropout)
+    twice = s.test_has_dropout  # else the dropout-off loss is the first one
     total, total_off = torch.zeros(mb.k, device=mb.dev), torch.zeros(mb.k, device=mb.dev)
     for _ in range(s.eval_batches):
         x, target = mb.sample(mb.test)
         total += s.task.losses(forward(mb.params, x, s, drop), target)
-        total_off += s.task.losses(forward(mb.params, x, s, off), target)
-    return (total / s.eval_batches).tolist(), (total_off / s.eval_batches).tolist()
+        if twice:
+            total_off += s.task.losses(forward(mb.params, x, s, off), target)
+    first = (total / s.eval_batches).tolist()
+    return first, (total_off / s.eval_batches).tolist() if twice else first
