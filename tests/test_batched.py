@@ -16,6 +16,7 @@ from hypothesis import given, strategies as st
 from helpers import TINY, TINY_MODEL
 from trainability.engines import batch_key, run, run_batch
 from trainability.engines.batched import Members
+from trainability.models import ATTENTIONS
 from trainability.tasks import LectureTask
 
 
@@ -42,11 +43,14 @@ def test_members_with_different_numbers_match_their_plain_runs():
 @given(d_heads=st.sampled_from([(8, 2), (12, 3), (16, 4)]), layers=st.integers(1, 3), ffn=st.sampled_from([8, 24]),
        in_dim=st.integers(1, 4), n0=st.integers(2, 5), n1=st.integers(1, 4), dropout=st.sampled_from([0.0, 0.1, 0.3]),
        layout=st.sampled_from(["faithful", "corrected"]), pe=st.sampled_from(["none", "sinusoidal"]),
+       attention=st.sampled_from(ATTENTIONS), window=st.integers(1, 3), norm_first=st.booleans(),
        seeds=st.lists(st.integers(0, 2**40), min_size=1, max_size=3))
-def test_equivalence_over_sizes_layouts_and_seeds(d_heads, layers, ffn, in_dim, n0, n1, dropout, layout, pe, seeds):
+def test_equivalence_over_sizes_layouts_and_seeds(d_heads, layers, ffn, in_dim, n0, n1, dropout, layout, pe,
+                                                  attention, window, norm_first, seeds):
     d, h = d_heads
     model = dataclasses.replace(TINY_MODEL, in_dim=in_dim, d_model=d, n_heads=h, n_layers=layers, ffn=ffn,
-                                dropout=dropout, layout=layout, pos_encoding=pe)
+                                dropout=dropout, layout=layout, pos_encoding=pe, attention=attention,
+                                attn_window=window, norm_first=norm_first)
     setting = dataclasses.replace(TINY, model=model, task=LectureTask(batch=n0, length=n1, in_dim=in_dim), steps=6,
                                   eval_batches=2)
     jobs = [(setting, seed) for seed in seeds]

@@ -119,3 +119,27 @@ def test_attention_entropy_is_deterministic_and_leaves_the_mode_alone():
     values = {attention_entropy(model, x) for _ in range(5)}
     assert len(values) == 1 and model.training
     assert 0 < values.pop() <= math.log(6) + 1e-6
+
+
+@pytest.mark.parametrize("attention, window", [("causal", 4), ("window", 2), ("alibi", 4)])
+@pytest.mark.parametrize("norm_first", [False, True])
+def test_masked_attention_never_reads_the_future_and_a_window_never_reads_past_it(attention, window, norm_first):
+    cfg = TransformerConfig(in_dim=2, d_model=8, n_heads=2, n_layers=1, ffn=16, dropout=0.0, attention=attention,
+                            attn_window=window, norm_first=norm_first, pos_encoding="sinusoidal")
+    model = build_model("lecture_transformer", cfg, seed=0)
+    x = torch.randn(8, 3, 4, generator=torch.Generator().manual_seed(0))
+    y = model(x)
+    later = x.clone()
+    later[5:] += 1.0  # positions 0..4 cannot see it
+    assert torch.allclose(model(later)[:5], y[:5], atol=1e-6) and not torch.allclose(model(later)[5:], y[5:])
+    earlier = x.clone()
+    earlier[2] += 1.0  # one layer of a 2-window reads positions t-1, t: position 4 cannot see position 2
+    moved = (model(earlier)[4] - y[4]).abs().max().item()
+    assert (moved < 1e-6) == (attention == "window")
+
+
+def test_unknown_attention_names_the_choices():
+    with pytest.raises(ValueError, match="valid: full, causal, window, alibi"):
+        TransformerConfig(attention="sliding")
+    with pytest.raises(ValueError, match="attn_window must be a positive int"):
+        TransformerConfig(attn_window=0)

@@ -6,7 +6,8 @@ import pytest
 
 from helpers import TINY, FakeRunner
 from trainability import stats
-from trainability.quantities import EscapeGain, EscapeRate, GainGrows, Level, Runs, TypicalRatio, part
+from trainability.quantities import (AdvantageGrows, Dispersion, EscapeGain, EscapeRate, GainGrows, Level, Runs,
+                                     TypicalRatio, part)
 from trainability.report import adjust
 from trainability.verdicts import ClaimInconclusive, ClaimRefuted, Design, check, decide
 
@@ -208,3 +209,45 @@ def test_a_claim_runs_only_the_settings_its_parts_name():
     assert list(named(settings, parts).items()) == [("w6", "W6"), ("c6", "C6"), ("w2", "W2"), ("c2", "C2")]
     with pytest.raises(KeyError):
         named(settings, [EscapeGain("w6", "nope")])
+
+
+def _final(*xs, floor=1.0):
+    x = np.array(xs, float)
+    return Runs(x, np.zeros(len(x)), x < floor, floor, 10)
+
+
+def test_dispersion_compares_the_spread_of_disjoint_seed_pairs_in_log_loss():
+    runs = {"wide": _final(0.01, 0.1, 0.02, 0.021, 0.1, 0.1, math.inf, 0.1, 0.5),
+            "narrow": _final(0.05, 0.06, 0.5, 0.4, 0.3, 0.3, 0.2, 0.2, 0.1)}
+    d = Dispersion("wide", "narrow")  # pairs: wide spreads ln10, ~0.05, 0, inf; narrow ~0.18, 0.22, 0, 0
+    assert d.events(runs).tolist() == [True, False, False, True]  # the odd ninth seed is no trial
+    # a diverged run in both seeds of a pair is no event for the wider setting
+    both = {"wide": _final(math.inf, math.inf), "narrow": _final(0.1, 0.2)}
+    assert d.events(both).tolist() == [False]
+    # scale does not matter: a setting that ends 10x higher with the same relative spread is not wider
+    same = {"wide": _final(*(10 * np.array([0.05, 0.06, 0.5, 0.4]))), "narrow": _final(0.05, 0.06, 0.5, 0.4)}
+    wide, narrow = d.spreads(same)
+    assert np.allclose(wide, narrow, rtol=1e-9)
+
+
+def test_a_design_for_seed_pairs_needs_twice_the_seeds():
+    with pytest.raises(ValueError, match="it needs 14"):
+        _decide(lambda s, rng: 1.0, parts=[Dispersion("A", "B")], design=Design(start=8, step=4, cap=16))
+
+
+def test_an_advantage_that_grows_compares_each_seeds_two_loss_ratios():
+    runs = {"own e": _final(1, 1, 1, math.inf, 1), "other e": _final(2, 2, 2, 1, math.inf),
+            "own h": _final(1, 1, 1, 1, 1), "other h": _final(4, 2, 1, 1, 1)}
+    a = AdvantageGrows(("own e", "other e"), ("own h", "other h"))
+    # ratios easy 0.5 0.5 0.5 inf 0, hard 0.25 0.5 1 1 1: grows, ties, shrinks, grows (from inf), shrinks (from 0)
+    assert a.events(runs).tolist() == [True, False, False, True, False]
+    both = {"own e": _final(math.inf), "other e": _final(math.inf), "own h": _final(1.0), "other h": _final(2.0)}
+    assert a.events(both).tolist() == [False]  # both diverged on the easy task: no event
+
+
+def test_a_comparison_an_information_limit_decides_is_flagged():
+    runs = {"gru": _final(0.01, 0.012, 0.011), "cnn": _final(0.2, 0.21, 0.22)}
+    flag = lambda lim: TypicalRatio("gru", "cnn", 0.8, limits=lim).describe(runs)["limit decides"]  # noqa: E731
+    assert flag((0.0, 0.2)) and not flag((0.0, 0.0)) and not flag((0.0, 0.01))
+    assert flag((0.3, 0.0))  # the better family's own limit is above what it would need
+    assert "limit decides" not in TypicalRatio("gru", "cnn", 0.8).describe(runs)

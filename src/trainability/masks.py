@@ -191,8 +191,9 @@ class StreamDropout(nn.Module):
 
 
 class StreamAttention(nn.Module):
-    """nn.MultiheadAttention's self-attention (batch_first=False, no masks, need_weights=False)
-    over the same Parameter objects, with the attention-weight dropout from a MaskStream."""
+    """nn.MultiheadAttention's self-attention (batch_first=False, need_weights=False, an optional
+    additive float attn_mask of shape (S, S) or (B * H, S, S), no padding mask) over the same
+    Parameter objects, with the attention-weight dropout from a MaskStream."""
 
     def __init__(self, attn: nn.MultiheadAttention, stream: MaskStream):
         super().__init__()
@@ -203,14 +204,18 @@ class StreamAttention(nn.Module):
         self.batch_first, self._qkv_same_embed_dim, self.stream = False, True, stream
 
     def forward(self, query, key, value, attn_mask=None, key_padding_mask=None, need_weights=False, is_causal=False):
-        if attn_mask is not None or key_padding_mask is not None or need_weights or is_causal:
-            raise ValueError("StreamAttention supports unmasked self-attention without weights only")
+        if key_padding_mask is not None or need_weights or is_causal or (
+                attn_mask is not None and not attn_mask.is_floating_point()):
+            raise ValueError("StreamAttention supports self-attention with an additive float mask, without weights")
         S, B, D = query.shape  # (S, B, D)
         H = self.num_heads
         qkv = nn.functional.linear(query, self.in_proj_weight, self.in_proj_bias)  # (S, B, 3D)
         q, k, v = (t.reshape(S, B, H, D // H).permute(1, 2, 0, 3).contiguous()
                    for t in qkv.chunk(3, -1))  # (B, H, S, hd)
-        weights = torch.softmax((q * (1 / math.sqrt(D // H))) @ k.transpose(-2, -1), -1)  # (B, H, S, S)
+        logits = (q * (1 / math.sqrt(D // H))) @ k.transpose(-2, -1)  # (B, H, S, S)
+        if attn_mask is not None:
+            logits = logits + attn_mask.reshape(-1, H, S, S) if attn_mask.dim() == 3 else logits + attn_mask
+        weights = torch.softmax(logits, -1)  # (B, H, S, S)
         if self.training:
             weights = dropout(weights[None], self.stream)[0]
         out = (weights @ v).permute(2, 0, 1, 3).contiguous().reshape(S, B, D)  # (S, B, D)

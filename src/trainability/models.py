@@ -28,6 +28,7 @@ from torch import nn
 
 LAYOUTS = ("faithful", "corrected")
 POS_ENCODINGS = ("none", "sinusoidal")
+ATTENTIONS = ("full", "causal", "window", "alibi")  # what a position may attend to: see attention_bias
 CELLS = ("tanh", "lstm", "gru")
 
 
@@ -43,6 +44,9 @@ class TransformerConfig:
     dropout: float = 0.1  # PyTorch's default; on during the lecture's "test" (train mode)
     layout: str = "faithful"  # "faithful": attention across samples (batch_first=False)
     pos_encoding: str = "none"  # the lecture's has none; "sinusoidal" adds Vaswani et al.'s after in_fc
+    attention: str = "full"  # the lecture's: every position; "causal", "window", "alibi": see attention_bias
+    attn_window: int = 4  # "window": a position attends to itself and the attn_window - 1 before it
+    norm_first: bool = False  # the lecture's post-LN; True: pre-LN (LayerNorm before each sublayer)
 
     def __post_init__(self) -> None:
         for name in ("in_dim", "d_model", "n_heads", "n_layers", "ffn"):
@@ -60,6 +64,10 @@ class TransformerConfig:
             raise ValueError(f"unknown layout {self.layout!r}; valid layouts: {', '.join(LAYOUTS)}")
         if self.pos_encoding not in POS_ENCODINGS:
             raise ValueError(f"unknown pos_encoding {self.pos_encoding!r}; valid: {', '.join(POS_ENCODINGS)}")
+        if self.attention not in ATTENTIONS:
+            raise ValueError(f"unknown attention {self.attention!r}; valid: {', '.join(ATTENTIONS)}")
+        if not isinstance(self.attn_window, int) or isinstance(self.attn_window, bool) or self.attn_window <= 0:
+            raise ValueError(f"attn_window must be a positive int, got {self.attn_window!r}")
 
 
 def _divisors(n: int) -> list[int]:
@@ -76,7 +84,8 @@ class LectureTransformer(nn.Module):
     def __init__(self, cfg: TransformerConfig):
         super().__init__()
         self.cfg = cfg
-        layer = nn.TransformerEncoderLayer(cfg.d_model, cfg.n_heads, dim_feedforward=cfg.ffn, dropout=cfg.dropout)
+        layer = nn.TransformerEncoderLayer(cfg.d_model, cfg.n_heads, dim_feedforward=cfg.ffn, dropout=cfg.dropout,
+                                           norm_first=cfg.norm_first)
         # enable_nested_tensor only matters in eval-mode fast paths; off keeps both modes one code path.
         self.trans = nn.TransformerEncoder(layer, cfg.n_layers, enable_nested_tensor=False)
         self.in_fc = nn.Linear(2 * cfg.in_dim, cfg.d_model)
@@ -89,11 +98,41 @@ class LectureTransformer(nn.Module):
         h = self.in_fc(x)  # (S, B, D)
         if self.cfg.pos_encoding == "sinusoidal":
             h = h + sinusoidal(h.shape[0], self.cfg.d_model, h.device)[:, None, :]  # position = index on dim 0
-        h = self.trans(h)  # (S, B, D)
+        bias = attention_bias(self.cfg, h.shape[0], h.device)  # (H, S, S) or None
+        if bias is not None:  # nn.MultiheadAttention takes a per-head mask as (B * H, S, S), batch-major
+            bias = bias.expand(h.shape[1], *bias.shape).reshape(-1, *bias.shape[1:])
+        h = self.trans(h, mask=bias)  # (S, B, D)
         y = self.out_fc(h)  # (S, B, I)
         if self.cfg.layout == "corrected":
             y = y.transpose(0, 1)
         return y
+
+
+def attention_bias(cfg: TransformerConfig, length: int, device=None) -> torch.Tensor | None:
+    """(H, S, S) additive bias on the attention logits, query i (row) to key j (column), or None
+    for the lecture's full attention. Every row keeps its diagonal, so no row is empty.
+        causal   0 for j <= i, -inf after: a position sees its past only
+        window   causal, and only the last attn_window positions: j in i - attn_window + 1 .. i
+        alibi    causal, with a linear penalty -m_h (i - j) (Press et al. 2022, ALiBi): head h's
+                 slope m_h = 2^(-8 h / H), h = 1 .. H, a soft and head-dependent window
+
+    >>> attention_bias(TransformerConfig(n_heads=1, attention="window", attn_window=2), 3)[0]
+    tensor([[0., -inf, -inf],
+            [0., 0., -inf],
+            [-inf, 0., 0.]])
+    """
+    if cfg.attention == "full":
+        return None
+    i = torch.arange(length, device=device)
+    lag = (i[:, None] - i[None, :]).float()  # (S, S): i - j
+    bias = torch.zeros(length, length, device=device).masked_fill(lag < 0, -math.inf)
+    if cfg.attention == "window":
+        bias = bias.masked_fill(lag >= cfg.attn_window, -math.inf)
+    bias = bias.expand(cfg.n_heads, length, length)  # (H, S, S)
+    if cfg.attention == "alibi":
+        slopes = 2.0 ** (-8.0 * torch.arange(1, cfg.n_heads + 1, device=device) / cfg.n_heads)  # (H,)
+        bias = bias - slopes[:, None, None] * lag.clamp(min=0)
+    return bias.contiguous()
 
 
 def sinusoidal(length: int, d: int, device=None) -> torch.Tensor:

@@ -15,6 +15,11 @@ claim's settings into the (trials,) bool array that stats.share_verdict decides.
                   escapes" is q = 1/2, above.
     level         Level(setting, t, side)          the typical run ends above (below) t x floor:
                   P(final / floor > t) > 1/2.
+    gain grows    GainGrows(deep, shallow)         a change's escape gain is larger at one depth
+    dispersion    Dispersion(wider, narrower)      of two seeds, wider's log losses lie further apart
+                  than narrower's: one trial per disjoint pair of seeds
+    advantage     AdvantageGrows(easy, hard)       own / other's loss ratio is lower on the hard task
+    grows                                          than on the easy one, per seed
 
 Every part is "the share of trials with event E is above q", so one confidence sequence serves
 all of them (stats.py), and each is valid at its threshold for any shape of data (bimodal,
@@ -66,6 +71,7 @@ class TypicalRatio:
     threshold: float  # e.g. 0.8: "at least 20% lower on most seeds"
     metric: str = "final"
     unmatched: bool = False  # the two differ in task or run length: a seed pairs their inits only
+    limits: tuple[float, float] | None = None  # information limits (relative MSE) of better, worse: see describe
     name: str = field(default="typical seed", init=False)
     level: float = field(default=0.5, init=False)
 
@@ -88,8 +94,11 @@ class TypicalRatio:
 
     def describe(self, runs: dict[str, Runs]) -> dict:
         a, b = (getattr(runs[k], self.metric) for k in self.labels)
-        return {"median ratio": stats.median_ratio(a, b), "geometric mean ratio": stats.geometric_mean_ratio(a, b),
-                "P(better)": stats.prob_better(a, b)}
+        out = {"median ratio": stats.median_ratio(a, b), "geometric mean ratio": stats.geometric_mean_ratio(a, b),
+               "P(better)": stats.prob_better(a, b)}
+        if self.limits is not None:
+            out.update(limit_decides(self, runs))
+        return out
 
 
 @dataclass(frozen=True)
@@ -226,9 +235,116 @@ class GainGrows:
                 "seeds deep > shallow, deep < shallow": [int((deep > shallow).sum()), int((deep < shallow).sum())]}
 
 
-Part = TypicalRatio | EscapeGain | EscapeRate | Level | GainGrows
+def limit_decides(part: TypicalRatio, runs: dict[str, Runs]) -> dict:
+    """Whether an information limit, not learning, decides a loss comparison (the rule fixed for
+    the sequence claims): with medians m and limits l in relative MSE and threshold t, the worse
+    side at its limit would still lose (t x l_worse >= m_better), or the better side at its limit
+    could not win (l_better >= t x m_worse). A flagged comparison is reported, not counted."""
+    (lb, lw), t = part.limits, part.threshold
+    mb, mw = (float(np.median(getattr(runs[k], part.metric))) / runs[k].floor for k in part.labels)
+    return {"information limits (better, worse)": [lb, lw], "gaps to the limits (median - limit)": [mb - lb, mw - lw],
+            "limit decides": bool(t * lw >= mb or lb >= t * mw)}
+
+
+def _log_losses(r: Runs) -> np.ndarray:
+    with np.errstate(divide="ignore"):
+        return np.log(r.final)  # inf stays inf (diverged), 0 -> -inf
+
+
+@dataclass(frozen=True)
+class Dispersion:
+    """``wider``'s final loss varies more from seed to seed than ``narrower``'s, on a log scale
+    (orders of magnitude, so a setting that only ends higher is not "wider"). Seeds are taken in
+    disjoint pairs (0, 1), (2, 3), ...: one trial per pair, the event |log a_i - log a_j| >
+    |log b_i - log b_j| (a for wider, b for narrower; a pair with a diverged run in both is no
+    event). The pairs are i.i.d., so the share is decided like any other; the threshold 1/2 is
+    where the two spreads are equal in the sense that matters here: which setting's two seeds
+    land further apart."""
+
+    wider: str
+    narrower: str
+    name: str = field(default="dispersion", init=False)
+    level: float = field(default=0.5, init=False)
+    seeds_per_trial: int = field(default=2, init=False)
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return (self.wider, self.narrower)
+
+    def statement(self) -> str:
+        return (f"two seeds of {self.wider} end further apart (log loss) than two of {self.narrower} "
+                f"(share of seed pairs > 1/2)")
+
+    def spreads(self, runs: dict[str, Runs]) -> tuple[np.ndarray, np.ndarray]:
+        """(pairs,) |difference of log losses| within each disjoint seed pair, for wider and narrower."""
+        out = []
+        for label in self.labels:
+            x = _log_losses(runs[label])
+            n = len(x) // 2 * 2
+            with np.errstate(invalid="ignore"):
+                out.append(np.abs(x[0:n:2] - x[1:n:2]))  # inf - inf = nan: no event
+        return out[0], out[1]
+
+    def events(self, runs: dict[str, Runs]) -> np.ndarray:
+        a, b = self.spreads(runs)
+        with np.errstate(invalid="ignore"):
+            return np.nan_to_num(a, nan=-1.0) > np.nan_to_num(b, nan=np.inf)
+
+    def describe(self, runs: dict[str, Runs]) -> dict:
+        out = {}
+        for label in self.labels:
+            x = _log_losses(runs[label]) / math.log(10)
+            q1, q3 = np.percentile(x, [25, 75]) if np.all(np.isfinite(x)) else (math.nan, math.nan)
+            out[f"IQR of log10 loss, {label}"] = float(q3 - q1)
+        a, b = self.spreads(runs)
+        out["median pair spread (log10), wider, narrower"] = [float(np.median(a) / math.log(10)),
+                                                              float(np.median(b) / math.log(10))]
+        return out
+
+
+@dataclass(frozen=True)
+class AdvantageGrows:
+    """``own``'s advantage over ``other`` grows from one task to a harder one, per seed: with
+    r = own's loss / other's loss on a task, the event is r_hard < r_easy (strictly); the share of
+    seeds is above 1/2. Labels: (own, other) on the easy task, then on the hard one. A diverged
+    own run is the worst ratio, a diverged other the best; both diverged is no event."""
+
+    easy: tuple[str, str]  # (own, other) settings on the easy task
+    hard: tuple[str, str]  # the same families on the hard task
+    name: str = field(default="advantage grows", init=False)
+    level: float = field(default=0.5, init=False)
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return (*self.easy, *self.hard)
+
+    def statement(self) -> str:
+        return (f"on most seeds the loss ratio {self.hard[0]} / {self.hard[1]} is below {self.easy[0]} / "
+                f"{self.easy[1]} (the advantage grows)")
+
+    def ratios(self, runs: dict[str, Runs]) -> tuple[np.ndarray, np.ndarray]:
+        out = []
+        for own, other in (self.easy, self.hard):
+            a, b = runs[own].final, runs[other].final
+            with np.errstate(divide="ignore", invalid="ignore"):
+                out.append(np.where(np.isinf(a) & np.isinf(b), np.nan, a / b))  # inf/x = inf, x/inf = 0
+        return out[0], out[1]
+
+    def events(self, runs: dict[str, Runs]) -> np.ndarray:
+        easy, hard = self.ratios(runs)
+        with np.errstate(invalid="ignore"):
+            return np.nan_to_num(hard, nan=np.inf) < np.nan_to_num(easy, nan=-np.inf)
+
+    def describe(self, runs: dict[str, Runs]) -> dict:
+        easy, hard = self.ratios(runs)
+        return {"median loss ratio own / other, easy": float(np.nanmedian(easy)),
+                "median loss ratio own / other, hard": float(np.nanmedian(hard))}
+
+
+Part = TypicalRatio | EscapeGain | EscapeRate | Level | GainGrows | Dispersion | AdvantageGrows
 QUANTITIES: dict[str, type] = {"typical seed": TypicalRatio, "escape gain": EscapeGain, "escape rate": EscapeRate,
-                               "level": Level, "gain grows": GainGrows}
+                               "level": Level, "gain grows": GainGrows, "dispersion": Dispersion,
+                               "advantage grows": AdvantageGrows}
 PAIRED = (TypicalRatio, EscapeGain, GainGrows)
 
 

@@ -24,7 +24,7 @@ import numpy as np
 from scipy.special import betaln
 
 from . import stats
-from .quantities import EscapeGain, EscapeRate, GainGrows, Level, Runs, TypicalRatio
+from .quantities import AdvantageGrows, Dispersion, EscapeGain, EscapeRate, GainGrows, Level, Runs, TypicalRatio
 
 FLOOR, STEPS = 3.5, 400
 DESIGNS = {  # name -> (start, step, cap), as verdicts.Design
@@ -32,6 +32,7 @@ DESIGNS = {  # name -> (start, step, cap), as verdicts.Design
     "every seed 7..72": (7, 1, 72), "L6 extended to 144": (24, 24, 144),
     "escape 24/24/48": (24, 24, 48), "fixed 24": (24, 1, 24), "lecture 8/4/20": (8, 4, 20),
     "lecture escape 16/16/48": (16, 16, 48),
+    "sequence 12/12/36": (12, 12, 36), "too free 16/16/48": (16, 16, 48),
 }
 
 
@@ -130,6 +131,48 @@ def bimodal_level(rng, share, n):
     return {"A": _runs(np.where(p, _plateau(rng, n), 0.05 * FLOOR * np.ones(n)), ~p)}
 
 
+def _bimodal_losses(rng, n):
+    """Sequence-claim final losses: most seeds fit (relative MSE ~0.01-0.1, log-normal), a few
+    stay near the floor, one in 50 diverges (inf)."""
+    x = FLOOR * np.exp(rng.normal(math.log(0.03), 0.8, n))
+    x = np.where(rng.random(n) < 0.15, _plateau(rng, n), x)
+    return np.where(rng.random(n) < 0.02, math.inf, x)
+
+
+def dispersion_pairs(rng, share, n):
+    """Two settings whose seed pairs land apart by |log a_i - log a_j| > |log b_i - log b_j| with
+    probability ``share``: per pair of seeds, two pairs are drawn from one bimodal distribution
+    (with plateaus and diverged runs) and the wider-spread pair goes to A with probability share."""
+    m = n // 2
+    p, q = _bimodal_losses(rng, 2 * m).reshape(m, 2), _bimodal_losses(rng, 2 * m).reshape(m, 2)
+    with np.errstate(invalid="ignore"):
+        dp, dq = (np.abs(np.diff(np.log(z), axis=1))[:, 0] for z in (p, q))
+    p_wider = np.nan_to_num(dp, nan=-1.0) > np.nan_to_num(dq, nan=-1.0)
+    to_a = rng.random(m) < share  # A gets the wider pair
+    a = np.where((to_a == p_wider)[:, None], p, q).ravel()
+    b = np.where((to_a == p_wider)[:, None], q, p).ravel()
+    if n % 2:
+        a, b = np.append(a, FLOOR), np.append(b, FLOOR)
+    return {"A": _runs(a, a < FLOOR), "B": _runs(b, b < FLOOR)}
+
+
+def advantage_steps(rng, share, n):
+    """Own ("A", "C") against other ("B", "D") on an easy and a hard task: the per-seed loss ratios
+    of the two tasks come from one bimodal distribution, and the hard one is the smaller with
+    probability ``share``."""
+    own = _bimodal_losses(rng, 2 * n).reshape(2, n)
+    other = _bimodal_losses(rng, 2 * n).reshape(2, n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = own / other
+    r = np.where(np.isnan(r), np.inf, r)  # both diverged: the largest ratio, never "smaller"
+    hard_smaller = r[1] < r[0]
+    swap = (rng.random(n) < share) != hard_smaller  # put the smaller ratio on the hard task w.p. share
+    own = np.where(swap, own[::-1], own)
+    other = np.where(swap, other[::-1], other)
+    return {"A": _runs(own[0], own[0] < FLOOR), "B": _runs(other[0], other[0] < FLOOR),
+            "C": _runs(own[1], own[1] < FLOOR), "D": _runs(other[1], other[1] < FLOOR)}
+
+
 SCENARIOS: dict[str, Scenario] = {
     "typical seed / rare losses": Scenario(TypicalRatio("A", "B", 0.8), rare_losses, 0.5, 0.8),
     "typical seed / rare wins": Scenario(TypicalRatio("A", "B", 0.8), rare_wins, 0.5, 0.8),
@@ -140,6 +183,8 @@ SCENARIOS: dict[str, Scenario] = {
     "gain grows / depth": Scenario(GainGrows(("A", "B"), ("C", "D")), gain_steps, 0.5, 0.9),
     "escape rate / q 0.5": Scenario(EscapeRate("A", 0.5), escape_rate, 0.5, 0.8),
     "level / bimodal": Scenario(Level("A", 0.9, "above"), bimodal_level, 0.5, 0.8),
+    "dispersion / seed pairs": Scenario(Dispersion("A", "B"), dispersion_pairs, 0.5, 0.9),
+    "advantage grows / bimodal": Scenario(AdvantageGrows(("A", "B"), ("C", "D")), advantage_steps, 0.5, 0.85),
 }
 
 
@@ -175,6 +220,10 @@ def trial_events(scenario: Scenario, runs: dict[str, Runs]) -> np.ndarray:
     if isinstance(q, GainGrows):  # a seed whose two gains are equal is no trial
         deep, shallow = q.gains(runs)
         return np.where(deep == shallow, -1, (deep > shallow).astype(int))
+    if isinstance(q, Dispersion):  # one trial per pair of seeds, complete at its second seed
+        out = -np.ones(len(runs["A"].final), int)
+        out[1::2][: len(q.events(runs))] = q.events(runs)
+        return out
     return q.events(runs).astype(int)
 
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import stats
-from .quantities import PAIRED, EscapeGain, GainGrows, Part, Runs
+from .quantities import PAIRED, Dispersion, EscapeGain, GainGrows, Part, Runs
 from .setting import RunResult, Setting, derive_seed
 
 EXPECTED = ("holds", "refuted", "inconclusive", "not holds")  # what a claim file may record per tier
@@ -124,7 +124,8 @@ def part_record(part: Part, events: np.ndarray, alpha: float, description: dict 
     if verdict == "inconclusive" and n:
         need = stats.seeds_to_decide(S / n, part.level, alpha)
         unit = ("discordant pairs" if isinstance(part, EscapeGain) else
-                "seeds where the gains differ" if isinstance(part, GainGrows) else "seeds")
+                "seeds where the gains differ" if isinstance(part, GainGrows) else
+                "pairs of seeds" if isinstance(part, Dispersion) else "seeds")
         record["to_decide"] = (f"at the observed share {S / n:.3g} about {need} {unit} would decide it"
                                if need else "the observed share sits on the level: no seed count would decide it")
     return record
@@ -156,9 +157,10 @@ def validate(claim_id: str, settings: dict[str, Setting], parts: list[Part], des
                                      "in task, run length or escape rule, so a seed does not pair them (a "
                                      "TypicalRatio that means it says unmatched=True)")
         hold, refute = stats.first_decisive(p.level, design.alpha)
-        if design.start < min(hold, refute):
+        if design.start // getattr(p, "seeds_per_trial", 1) < min(hold, refute):
             raise ValueError(f"{claim_id}: the design's first look ({design.start} seeds) cannot decide "
-                             f"{p.statement()!r}: it needs {min(hold, refute)}; start the design there")
+                             f"{p.statement()!r}: it needs {min(hold, refute) * getattr(p, 'seeds_per_trial', 1)}; "
+                             "start the design there")
 
 
 def seeds(base_seed: int, key: str, n: int, revision: str | None = None) -> list[int]:

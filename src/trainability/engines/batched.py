@@ -33,7 +33,7 @@ import torch.nn.functional as F
 
 from .. import masks, schedules
 from ..masks import MaskStream
-from ..models import MODELS, sinusoidal
+from ..models import MODELS, attention_bias, sinusoidal
 from ..setting import RunResult, Setting, Streams, finish
 from .common import Progress, init_model
 
@@ -167,21 +167,34 @@ def forward(P: dict[str, torch.Tensor], x: torch.Tensor, setting: Setting, drop:
     if cfg.pos_encoding == "sinusoidal":
         h = h + sinusoidal(S, D, h.device)[None, :, None, :]  # as LectureTransformer: position = dim 0
     H = cfg.n_heads
+    bias = attention_bias(cfg, S, h.device)  # (H, S, S) or None: the plain model's mask
     for layer in range(cfg.n_layers):
         pre = f"trans.layers.{layer}."
-        qkv = _linear(h, P[pre + "self_attn.in_proj_weight"], P[pre + "self_attn.in_proj_bias"])  # (K, S, B, 3D)
-        # .contiguous(): a canonical layout whatever K is, so backward's kernels (and so a member's
-        # rounding) do not depend on its batch-mates; at K = 1 a permuted view's strides differ.
-        q, k, v = (t.reshape(K, S, B, H, D // H).permute(0, 2, 3, 1, 4).contiguous()
-                   for t in qkv.chunk(3, -1))  # (K, B, H, S, hd)
-        # the plain engine's attention is masks.StreamAttention: the same arithmetic without K
-        attn = torch.softmax((q * (1 / math.sqrt(D // H))) @ k.transpose(-2, -1), -1)  # (K, B, H, S, S)
-        a = (drop(attn) @ v).permute(0, 3, 1, 2, 4).contiguous().reshape(K, S, B, D)  # (K, S, B, D)
-        a = _linear(a, P[pre + "self_attn.out_proj.weight"], P[pre + "self_attn.out_proj.bias"])
-        h = _layer_norm(h + drop(a), P[pre + "norm1.weight"], P[pre + "norm1.bias"])
-        f = drop.relu(_affine(h.reshape(K, S * B, D), P[pre + "linear1.weight"], P[pre + "linear1.bias"]))  # (K, SB, F)
-        f = _affine(f, P[pre + "linear2.weight"], P[pre + "linear2.bias"]).reshape(K, S, B, D)
-        h = _layer_norm(h + drop(f), P[pre + "norm2.weight"], P[pre + "norm2.bias"])
+
+        def attend(h):  # (K, S, B, D) -> (K, S, B, D), the self-attention block with its dropout
+            qkv = _linear(h, P[pre + "self_attn.in_proj_weight"], P[pre + "self_attn.in_proj_bias"])  # (K, S, B, 3D)
+            # .contiguous(): a canonical layout whatever K is, so backward's kernels (and so a member's
+            # rounding) do not depend on its batch-mates; at K = 1 a permuted view's strides differ.
+            q, k, v = (t.reshape(K, S, B, H, D // H).permute(0, 2, 3, 1, 4).contiguous()
+                       for t in qkv.chunk(3, -1))  # (K, B, H, S, hd)
+            # the plain engine's attention is masks.StreamAttention: the same arithmetic without K
+            logits = (q * (1 / math.sqrt(D // H))) @ k.transpose(-2, -1)  # (K, B, H, S, S)
+            attn = torch.softmax(logits if bias is None else logits + bias, -1)
+            a = (drop(attn) @ v).permute(0, 3, 1, 2, 4).contiguous().reshape(K, S, B, D)  # (K, S, B, D)
+            return drop(_linear(a, P[pre + "self_attn.out_proj.weight"], P[pre + "self_attn.out_proj.bias"]))
+
+        def feed(h):  # (K, S, B, D) -> (K, S, B, D), the feed-forward block with its dropouts
+            f = drop.relu(_affine(h.reshape(K, S * B, D), P[pre + "linear1.weight"], P[pre + "linear1.bias"]))
+            return drop(_affine(f, P[pre + "linear2.weight"], P[pre + "linear2.bias"]).reshape(K, S, B, D))
+
+        norm1 = lambda x: _layer_norm(x, P[pre + "norm1.weight"], P[pre + "norm1.bias"])  # noqa: E731
+        norm2 = lambda x: _layer_norm(x, P[pre + "norm2.weight"], P[pre + "norm2.bias"])  # noqa: E731
+        if cfg.norm_first:  # pre-LN: x + f(LN(x))
+            h = h + attend(norm1(h))
+            h = h + feed(norm2(h))
+        else:  # the lecture's post-LN: LN(x + f(x))
+            h = norm1(h + attend(h))
+            h = norm2(h + feed(h))
     y = _linear(h, P["out_fc.weight"], P["out_fc.bias"])  # (K, S, B, I)
     return y.transpose(1, 2) if cfg.layout == "corrected" else y
 
