@@ -16,8 +16,9 @@ from hypothesis import given, strategies as st
 from helpers import TINY, TINY_MODEL
 from trainability.engines import batch_key, run, run_batch
 from trainability.engines.batched import Members
-from trainability.models import ATTENTIONS
-from trainability.tasks import LectureTask
+from trainability.models import ATTENTIONS, CNNConfig, RNNConfig
+from trainability.setting import Setting
+from trainability.tasks import LectureTask, SequenceTask
 
 
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -123,3 +124,28 @@ def test_runner_groups_compatible_jobs_and_splits_them_over_workers():
     assert all(c[2] == "batched" for c in chunks) and sum(len(c[0]) for c in chunks) == 8
     assert all(len({batch_key(j[0]) for j in c[0]}) == 1 for c in chunks)
     assert [len(c[0]) for c in Runner("cpu", workers=2, batch=0).chunks(jobs)] == [1] * 8
+
+
+@given(cell=st.sampled_from(["tanh", "gru", "lstm"]), width=st.integers(1, 9), layers=st.integers(1, 2),
+       scale=st.sampled_from([0.5, 1.0]), kind=st.sampled_from(["n-gram", "moving-average"]),
+       seeds=st.lists(st.integers(0, 2**40), min_size=1, max_size=3))
+def test_rnn_members_match_their_plain_runs(cell, width, layers, scale, kind, seeds):
+    task = SequenceTask(kind, length=5, batch=3, window=3)
+    setting = Setting(model=RNNConfig(in_dim=2, width=width, layers=layers, cell=cell, recurrent_scale=scale),
+                      task=task, model_name="rnn", lr=3e-3, steps=6, eval_batches=2, escape_level=task.floor)
+    jobs = [(setting, seed) for seed in seeds] + [(dataclasses.replace(setting, lr=1e-2, warmup=3), seeds[0])]
+    for (s, seed), member in zip(jobs, run_batch(jobs)):
+        _assert_same(run(s, seed), member)
+
+
+@given(width=st.integers(1, 9), depth=st.integers(1, 3), kernel=st.sampled_from([1, 2, 3, 5]), causal=st.booleans(),
+       seeds=st.lists(st.integers(0, 2**40), min_size=1, max_size=3))
+def test_cnn_members_match_their_plain_runs(width, depth, kernel, causal, seeds):
+    if not causal and kernel % 2 == 0:
+        kernel += 1
+    task = SequenceTask("bag-of-words", length=6, batch=3, window=4)
+    setting = Setting(model=CNNConfig(in_dim=2, width=width, depth=depth, kernel=kernel, causal=causal), task=task,
+                      model_name="cnn", lr=3e-3, steps=6, eval_batches=2, escape_level=task.floor)
+    jobs = [(setting, seed) for seed in seeds] + [(dataclasses.replace(setting, lr=1e-2, warmup=3), seeds[0])]
+    for (s, seed), member in zip(jobs, run_batch(jobs)):
+        _assert_same(run(s, seed), member)

@@ -12,7 +12,7 @@ ROOT = Path(trainability.__file__).parent
 LAYERS = [  # bottom first; a module may import its own layer's modules (no circle) and those below
     {"models", "tasks", "inits", "schedules", "masks", "stats", "influence"},
     {"setting"},
-    {"engines", "engines.common", "engines.plain", "engines.batched", "store", "quantities"},
+    {"engines", "engines.common", "engines.plain", "engines.batched", "engines.sequence", "store", "quantities"},
     {"pool", "verdicts"},
     {"tiers", "families", "properties", "simulate", "tables"},
     {"session", "report"},

@@ -237,12 +237,11 @@ class ModelSpec:
     dropout_stream: bool = False  # its dropout can be drawn from a masks.MaskStream (masks.install) on the CPU
 
 
-# Registry: name -> ModelSpec. Only the lecture's encoder is hand-batched (engines/batched.py);
-# the CNN and RNN run on the plain loop (nn.RNN/LSTM/GRU and Conv1d have no per-member batching here).
+# Registry: name -> ModelSpec. Every model is hand-batched (engines/batched.py, engines/sequence.py).
 MODELS: dict[str, ModelSpec] = {
     "lecture_transformer": ModelSpec(TransformerConfig, LectureTransformer, ("plain", "batched"), dropout_stream=True),
-    "cnn": ModelSpec(CNNConfig, SequenceCNN, ("plain",)),
-    "rnn": ModelSpec(RNNConfig, SequenceRNN, ("plain",)),
+    "cnn": ModelSpec(CNNConfig, SequenceCNN, ("plain", "batched")),
+    "rnn": ModelSpec(RNNConfig, SequenceRNN, ("plain", "batched")),
 }
 
 

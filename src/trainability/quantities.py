@@ -311,6 +311,7 @@ class AdvantageGrows:
 
     easy: tuple[str, str]  # (own, other) settings on the easy task
     hard: tuple[str, str]  # the same families on the hard task
+    limits: tuple[float, float] | None = None  # information limits (relative MSE) of own, other on the hard task
     name: str = field(default="advantage grows", init=False)
     level: float = field(default=0.5, init=False)
 
@@ -337,8 +338,13 @@ class AdvantageGrows:
 
     def describe(self, runs: dict[str, Runs]) -> dict:
         easy, hard = self.ratios(runs)
-        return {"median loss ratio own / other, easy": float(np.nanmedian(easy)),
-                "median loss ratio own / other, hard": float(np.nanmedian(hard))}
+        out = {"median loss ratio own / other, easy": float(np.nanmedian(easy)),
+               "median loss ratio own / other, hard": float(np.nanmedian(hard))}
+        if self.limits is not None:  # limit_decides' rule at the hard end, threshold 1
+            (lo, lt), (mo, mt) = self.limits, (float(np.median(runs[k].final)) / runs[k].floor for k in self.hard)
+            out.update({"information limits at the hard end (own, other)": [lo, lt],
+                        "limit decides": bool(lt >= mo or lo >= mt)})
+        return out
 
 
 Part = TypicalRatio | EscapeGain | EscapeRate | Level | GainGrows | Dispersion | AdvantageGrows

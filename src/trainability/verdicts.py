@@ -1,7 +1,8 @@
 """From runs to verdicts: a claim is a conjunction of parts (trainability.quantities), each a share
 decided by an anytime-valid confidence sequence (stats.share_verdict), over a seed design.
 
-Design: seeds are added in looks (start, start + step, ..., cap) until no part is inconclusive.
+Design: seeds are added in looks (start, start + step, ..., cap) until the claim is decided (every
+part holds, or one is refuted; the other parts then keep the verdicts of that look).
 The confidence sequence covers at every n at once, so the looks, a design extended later,
 ``--seeds`` and re-read cached runs spend nothing: a false verdict for a part has probability at
 most alpha over the whole design. A design whose first look cannot decide is refused before any
@@ -189,8 +190,8 @@ def decide(runner, *, claim_id: str, title: str, source: str, tier: str, setting
         by_label = {label: done[i * n:(i + 1) * n] for i, label in enumerate(settings)}
         runs = {label: Runs.of(rs) for label, rs in by_label.items()}
         records = [part_record(p, p.events(runs), design.alpha, p.describe(runs)) for p in parts]
-        if all(r["verdict"] != "inconclusive" for r in records):
-            break
+        if combine([r["verdict"] for r in records]) != "inconclusive":
+            break  # the claim is decided: every part holds, or one is refuted (each part's error is anytime-valid)
     summaries = {label: _setting_summary(rs, (lecture or {}).get(label)) for label, rs in by_label.items()}
     extra = dict(extra or {})
     if "grid" in extra:  # a row of a table assembled across claims: median relative MSE per setting

@@ -16,10 +16,9 @@ On CUDA the plain path keeps PyTorch's fused dropout; there members draw their o
 per-member CUDA generators, statistically equivalent but not the same.
 
 Settings can share a batch when they differ only in numbers (lr, warm-up, schedule, init);
-``batch_key`` says which. Only the lecture's Transformer (either layout, with or without a
-positional encoding) is batched: its models.ModelSpec lists this engine. The CNN and RNN
-factories do not (nn.RNN/LSTM/GRU and Conv1d have no per-member weight batching here yet), so
-the Runner sends them to the plain engine.
+``batch_key`` says which. The lecture's Transformer (any layout, positional encoding, attention
+mask, post- or pre-LN) is batched here; the sequence CNN and RNN by engines/sequence.py's
+forwards (``FORWARDS``); every model lists this engine in its models.ModelSpec.
 """
 
 from __future__ import annotations
@@ -36,6 +35,7 @@ from ..masks import MaskStream
 from ..models import MODELS, attention_bias, sinusoidal
 from ..setting import RunResult, Setting, Streams, finish
 from .common import Progress, init_model
+from .sequence import cnn_forward, rnn_forward
 
 BETAS, EPS = (0.9, 0.999), 1e-8  # Adam's defaults, as the lecture
 
@@ -73,7 +73,7 @@ class Members:
         self.data = [st.generator("data", self.dev) for st in streams]
         self.test = [st.generator("test", self.dev) for st in streams]
         # On the CPU each member draws with its plain run's key (masks.install) at shared counters.
-        self.drop = (MaskStream([st.dropout for st in streams], self.setting.model.dropout) if self.dev.type == "cpu"
+        self.drop = (MaskStream([st.dropout for st in streams], dropout_of(self.setting)) if self.dev.type == "cpu"
                      else [st.generator("dropout", self.dev) for st in streams])
 
     @property
@@ -199,6 +199,17 @@ def forward(P: dict[str, torch.Tensor], x: torch.Tensor, setting: Setting, drop:
     return y.transpose(1, 2) if cfg.layout == "corrected" else y
 
 
+FORWARDS = {  # model name -> forward(P, x, setting, drop): K members, (K, ...) in and out
+    "lecture_transformer": forward,
+    "cnn": lambda P, x, setting, drop: cnn_forward(P, x, setting.model),
+    "rnn": lambda P, x, setting, drop: rnn_forward(P, x, setting.model),
+}
+
+
+def dropout_of(setting: Setting) -> float:
+    return getattr(setting.model, "dropout", 0.0)  # the sequence CNN and RNN have none
+
+
 def run_batch(jobs: list[tuple[Setting, int]], device: str = "cpu", progress_every: float = 30.0) -> list[RunResult]:
     """Train K compatible (setting, seed) jobs as one computation; one RunResult per job.
     The engine interface (engines.ENGINES). A progress line at most every ``progress_every``
@@ -209,7 +220,7 @@ def run_batch(jobs: list[tuple[Setting, int]], device: str = "cpu", progress_eve
     losses: list[list[float]] = [[] for _ in range(K)]
     diverged: list[int | None] = [None] * K
     alive = torch.ones(K, dtype=torch.bool, device=mb.dev)
-    drop = Dropout(mb.drop, s.model.dropout)
+    drop = Dropout(mb.drop, dropout_of(s))
     kinds = sorted({setting.describe() for setting, _ in jobs})
     progress = Progress(f"batch of {K} [{kinds[0] if len(kinds) == 1 else f'{len(kinds)} settings'}]", s.steps,
                         progress_every)
@@ -217,7 +228,7 @@ def run_batch(jobs: list[tuple[Setting, int]], device: str = "cpu", progress_eve
         if not alive.any():
             break
         x, target = mb.sample(mb.data)
-        per_member = s.task.losses(forward(mb.params, x, s, drop), target)  # (K,)
+        per_member = s.task.losses(FORWARDS[s.model_name](mb.params, x, s, drop), target)  # (K,)
         values = per_member.tolist()
         for i, value in enumerate(values):
             if diverged[i] is None and not math.isfinite(value):
@@ -240,14 +251,14 @@ def evaluate_batch(mb: Members, alive: torch.Tensor) -> tuple[list[float], list[
     """engines.plain.evaluate for every member: mean loss over fresh test batches in the setting's
     mode (train: dropout on), and on the same batches with dropout off."""
     s = mb.setting
-    drop = Dropout(mb.drop if s.eval_mode == "train" else None, s.model.dropout)
-    off = Dropout(None, s.model.dropout)
+    drop = Dropout(mb.drop if s.eval_mode == "train" else None, dropout_of(s))
+    off = Dropout(None, dropout_of(s))
     twice = s.test_has_dropout  # else the dropout-off loss is the first one
     total, total_off = torch.zeros(mb.k, device=mb.dev), torch.zeros(mb.k, device=mb.dev)
     for _ in range(s.eval_batches):
         x, target = mb.sample(mb.test)
-        total += s.task.losses(forward(mb.params, x, s, drop), target)
+        total += s.task.losses(FORWARDS[s.model_name](mb.params, x, s, drop), target)
         if twice:
-            total_off += s.task.losses(forward(mb.params, x, s, off), target)
+            total_off += s.task.losses(FORWARDS[s.model_name](mb.params, x, s, off), target)
     first = (total / s.eval_batches).tolist()
     return first, (total_off / s.eval_batches).tolist() if twice else first
