@@ -10,13 +10,13 @@ import trainability
 
 ROOT = Path(trainability.__file__).parent
 LAYERS = [  # bottom first; a module may import its own layer's modules (no circle) and those below
-    {"models", "tasks", "inits", "schedules", "masks", "stats", "influence"},
+    {"models", "tasks", "inits", "schedules", "masks", "stats", "influence", "progress"},
     {"setting"},
     {"engines", "engines.common", "engines.plain", "engines.batched", "engines.sequence", "store", "quantities"},
     {"pool", "verdicts"},
     {"tiers", "families", "properties", "simulate", "tables"},
-    {"session", "report"},
-    {"plugin"},
+    {"session", "report", "markdown", "plots", "compare"},
+    {"plugin", "cli", "__main__"},
 ]
 LEVEL = {name: i for i, layer in enumerate(LAYERS) for name in layer}
 

@@ -118,8 +118,14 @@ def test_stream_attention_shares_the_parameters_and_refuses_what_it_does_not_mir
     routed = StreamAttention(attn, MaskStream([0], 0.1))
     assert routed.in_proj_weight is attn.in_proj_weight and routed.out_proj is attn.out_proj
     x = torch.randn(3, 2, 8)
-    with pytest.raises(ValueError, match="unmasked"):
+    with pytest.raises(ValueError, match="additive float mask, without weights"):
         routed(x, x, x, need_weights=True)
+    with pytest.raises(ValueError, match="additive float mask"):
+        routed(x, x, x, attn_mask=torch.ones(3, 3, dtype=torch.bool))
+    routed.eval()  # no dropout: a float mask, shared or per head, gives nn.MultiheadAttention's output
+    attn.eval()
+    for mask in (torch.randn(3, 3), torch.randn(2 * 2, 3, 3)):
+        torch.testing.assert_close(routed(x, x, x, attn_mask=mask)[0], attn(x, x, x, attn_mask=mask)[0])
     with pytest.raises(ValueError, match="batch_first=False"):
         StreamAttention(torch.nn.MultiheadAttention(8, 2, batch_first=True), MaskStream([0], 0.1))
 

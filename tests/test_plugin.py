@@ -41,8 +41,9 @@ def test_summary_table_and_json_report(pytester):
     result = pytester.runpytest_subprocess(*ARGS, "--base-seed", "17", f"--claims-report={report}")
     result.assert_outcomes(passed=1, xfailed=1)
     result.stdout.fnmatch_lines(["trainability: base seed 17, scale cpu*", "*trainability claims*",
-                                 "claim*tier*verdict*suite*quantity*share*", "T1*cpu*holds*holds*typical seed*",
-                                 "T2*cpu*refuted*", "suite level (Holm*1 of 2 claims hold*"])
+                                 "claim [[]rung[]]: VERDICT*", "T1 [[]cpu[]]: HOLDS (suite: holds)*",
+                                 "  fast loss < 0.8 x slow*part holds", "T2 [[]cpu[]]: REFUTED*",
+                                 "suite level (Holm*1 of 2 claims hold*"])
     data = json.loads(report.read_text())
     assert data["base_seed"] == 17 and data["torch_version"] == torch.__version__
     t1 = next(c for c in data["claims"] if c["claim_id"] == "T1")

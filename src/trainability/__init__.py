@@ -7,8 +7,10 @@ Layers, each importing only the ones below it (tests/test_layers.py checks):
                                kept; what a claim's part claims (a share of seeds)
     3  pool, verdicts          many runs scheduled (Runner); runs turned into verdicts
     4  tiers, families, properties, simulate     scales, claim families, validity simulations
-    5  session, report         the pytest fixture's state; the summary table and JSON report
-    6  plugin                  pytest hooks and options (light: loads the rest on first use)
+    5  session, report, markdown, plots, compare   the pytest fixture's state; the summary table,
+                               JSON and Markdown reports, figures; report-to-report comparison
+    6  plugin, cli             pytest hooks and options (light: loads the rest on first use);
+                               python -m trainability (report, compare, merge, simulate)
 
 The names below are loaded on first use, so ``import trainability`` does not import torch.
 """

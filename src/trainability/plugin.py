@@ -36,6 +36,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--base-seed", type=int, default=0, metavar="N", help="base seed; per-claim seeds derive from it")
     group.addoption("--claims-report", default=None, metavar="PATH",
                     help=f"write the claims' JSON report here ({PATHS})")
+    group.addoption("--claims-markdown", default=None, metavar="DIR",
+                    help=f"write the Markdown report with its figures into DIR (DIR/README.md; {PATHS})")
     group.addoption("--workers", type=int, default=None, metavar="N",
                     help="CPU processes per pytest process for runs (default: cores / xdist workers)")
     group.addoption("--store", default=None, metavar="PATH",
@@ -43,6 +45,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          f"(default: .trainability/runs.sqlite in pytest's rootdir; {PATHS})")
     group.addoption("--no-store", action="store_true", help="neither read nor write the run store")
     group.addoption("--refresh", action="store_true", help="recompute every run and overwrite the store's copy")
+    group.addoption("--progress-every", type=float, default=20.0, metavar="SECONDS",
+                    help="a session progress line on stderr every SECONDS: claims done / total, time left, the "
+                         "claim running now (default 20; 0: none)")
     group.addoption("--batch", type=int, default=64, metavar="N",
                     help="most runs trained as one batched computation (default 64; 0: one plain loop per run)")
 
@@ -67,8 +72,9 @@ def pytest_configure(config: pytest.Config) -> None:
     started = str(config.invocation_params.dir)
     store = config.getoption("store") or os.path.join(str(config.rootpath), ".trainability", "runs.sqlite")
     config.option.store = os.path.join(started, store)
-    if config.getoption("claims_report"):
-        config.option.claims_report = os.path.join(started, config.getoption("claims_report"))
+    for option in ("claims_report", "claims_markdown"):
+        if config.getoption(option):
+            setattr(config.option, option, os.path.join(started, config.getoption(option)))
     if not config.getoption("no_store") and os.path.exists(config.option.store):
         from .store import RunStore, StoreError
 
@@ -155,6 +161,26 @@ class Recorder:
 
     def __init__(self, config: pytest.Config):
         self.config, self.records, self.start = config, [], time.time()
+        self.progress = None
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        if hasattr(self.config, "workerinput") or self.config.getoption("collectonly"):
+            return
+        claims = [item for item in session.items if item.get_closest_marker("claim") is not None]
+        self.claim_ids = {item.nodeid for item in claims}
+        if claims:
+            from .progress import SessionProgress
+
+            emit = _terminal_line(self.config)
+            self.progress = SessionProgress(len(claims), self.config.getoption("progress_every"), emit).begin()
+
+    def pytest_runtest_logstart(self, nodeid: str, location) -> None:
+        if self.progress is not None and nodeid in self.claim_ids:
+            self.progress.started(nodeid.split("::")[-1])
+
+    def pytest_runtest_logfinish(self, nodeid: str, location) -> None:
+        if self.progress is not None and nodeid in self.claim_ids:
+            self.progress.finished()
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if report.when != "call":
@@ -187,12 +213,74 @@ class Recorder:
             tr.write_line(f"claims report: {self.config.getoption('claims_report')}")
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus) -> None:
-        path = self.config.getoption("claims_report")
-        if not path or hasattr(self.config, "workerinput"):
+        if self.progress is not None:
+            self.progress.stop()
+        path, markdown = self.config.getoption("claims_report"), self.config.getoption("claims_markdown")
+        if not (path or markdown) or hasattr(self.config, "workerinput"):
             return  # xdist workers send their records to the controller, which writes the report
+        report = self.report(exitstatus)
+        if path:
+            write_json(path, report)
+        if markdown:
+            from .markdown import write
+
+            readme = write(report, markdown)
+            tr = self.config.pluginmanager.get_plugin("terminalreporter")
+            if tr is not None:
+                tr.write_line(f"claims markdown: {readme}")
+
+    def report(self, exitstatus) -> dict:
+        """The JSON report: the run's header and every claim's record."""
+        from .markdown import SCHEMA
+        from .tiers import rungs_of
+
         suite = adjust(self.records) if self.records else None
-        write_json(path, {
-            "schema": 2, "base_seed": self.config.getoption("base_seed"), "scale": scale_of(self.config), "suite": suite,
-            "torch_version": _torch_version(), "python": platform.python_version(),
-            "seconds": time.time() - self.start, "exit_status": int(exitstatus), "claims": self.records,
-        })
+        return {
+            "schema": SCHEMA, "base_seed": self.config.getoption("base_seed"), "scale": scale_of(self.config),
+            "rungs": [t.name for t in rungs_of(scale_of(self.config))], "device": device_kind(self.config),
+            "suite": suite, "torch_version": _torch_version(), "python": platform.python_version(),
+            "library": library_info(str(self.config.rootpath)), "seconds": time.time() - self.start,
+            "exit_status": int(exitstatus), "claims": self.records,
+        }
+
+
+def _terminal_line(config: pytest.Config):
+    """A function writing one line to the terminal with output capture lifted (main thread only),
+    on a fresh line also after -q's progress dots; None without a terminal reporter."""
+    tr = config.pluginmanager.get_plugin("terminalreporter")
+    capman = config.pluginmanager.get_plugin("capturemanager")
+    if tr is None:
+        return None
+
+    def emit(line: str) -> None:
+        if capman is not None:
+            with capman.global_and_fixture_disabled():
+                tr.write_line(("\n" if tr._tw.width_of_current_line else "") + line)
+        else:
+            tr.write_line(line)
+
+    return emit
+
+
+def device_kind(config: pytest.Config) -> str:
+    if not config.getoption("gpu"):
+        return "cpu"
+    import torch
+
+    return f"cuda ({torch.cuda.get_device_name(0)})" if torch.cuda.is_available() else "cuda"
+
+
+def library_info(root: str) -> dict:
+    """The library's version, a hash of its code (store.library_version) and the git commit of
+    ``root`` when it is a checkout (None otherwise)."""
+    import subprocess
+
+    from . import __version__
+    from .store import library_version
+
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True,
+                                timeout=10).stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        commit = None
+    return {"version": __version__, "code": library_version(), "git_commit": commit}

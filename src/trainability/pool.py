@@ -26,6 +26,7 @@ import torch
 
 from .engines import ENGINES, choose, group_key
 from .engines.common import send_progress_to
+from .progress import RUNS, tick
 from .setting import RunResult, Setting
 from .store import StoreError
 
@@ -150,7 +151,9 @@ class Runner:
             if asked > len(todo):
                 log.info("%s: %d of %d runs from the store %s", label, asked - len(todo), asked, self.store.path)
         start = time.perf_counter()
+        RUNS["asked"] += len(todo)
         for done, result in enumerate(self._map(todo), 1):
+            RUNS["done"] += 1
             self.cache[(result.setting, result.seed, self.device)] = result
             self._store(result)
             log.info("%s run %d/%d [%s] seed %d: final %.4g, escape %s, %.1fs (elapsed %.0fs)",
@@ -196,6 +199,7 @@ class Runner:
             keep_freed_memory()
             for chunk in chunks:
                 yield from _run_chunk(chunk, self.progress_every)
+                tick()
             return
         if getattr(multiprocessing.current_process(), "_inheriting", False):
             raise SystemExit(UNGUARDED)  # we are a worker importing an unguarded script: say so, once, and end
@@ -209,6 +213,7 @@ class Runner:
             while pending:
                 done, pending = cf.wait(pending, timeout=1.0, return_when=cf.FIRST_COMPLETED)
                 self._log_progress()
+                tick()
                 for future in done:
                     yield from future.result()
         except cf.process.BrokenProcessPool:

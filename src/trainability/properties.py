@@ -50,6 +50,9 @@ class Bound:
     def statement(self) -> str:
         return f"in at least {self.q:g} of draws: {self.text} ({self.key} {self.direction} {self.threshold:g})"
 
+    def short(self) -> str:
+        return f"{self.q:g} of draws: {self.key} {self.direction} {self.threshold:g}"
+
     def events(self, values: list[dict]) -> np.ndarray:
         return stats.side([v[self.key] for v in values], self.threshold, self.direction)
 

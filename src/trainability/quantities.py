@@ -88,6 +88,10 @@ class TypicalRatio:
         what = {"final": "loss", "final_nodrop": "loss (dropout off)", "escape": "steps to escape"}[self.metric]
         return f"on most seeds {self.better}'s {what} < {self.threshold:g} x {self.worse}'s"
 
+    def short(self) -> str:
+        what = {"final": "loss", "final_nodrop": "loss (no dropout)", "escape": "steps"}[self.metric]
+        return f"{self.better} {what} < {self.threshold:g} x {self.worse}"
+
     def events(self, runs: dict[str, Runs]) -> np.ndarray:
         a, b = (getattr(runs[k], self.metric) for k in self.labels)
         return stats.strictly_better(a, b, self.threshold)
@@ -114,6 +118,9 @@ class EscapeGain:
 
     def statement(self) -> str:
         return f"{self.better} escapes the plateau more often than {self.worse} (share of discordant pairs > 1/2)"
+
+    def short(self) -> str:
+        return f"{self.better} escapes more often than {self.worse}"
 
     def events(self, runs: dict[str, Runs]) -> np.ndarray:
         a, b = runs[self.better].escaped, runs[self.worse].escaped
@@ -155,6 +162,9 @@ class EscapeRate:
     def statement(self) -> str:
         return f"P({self.setting} escapes) {self.direction} {self.q:g}"
 
+    def short(self) -> str:
+        return self.statement()
+
     def events(self, runs: dict[str, Runs]) -> np.ndarray:
         escaped = runs[self.setting].escaped
         return escaped if self.direction == "above" else ~escaped
@@ -194,6 +204,10 @@ class Level:
         off = " (dropout off)" if self.metric == "final_nodrop" else ""
         return f"the typical {self.setting} run ends {self.direction} {self.threshold:g} x floor{off}"
 
+    def short(self) -> str:
+        return f"{self.setting} ends {self.direction} {self.threshold:g} x floor" + (
+            " (no dropout)" if self.metric == "final_nodrop" else "")
+
     def events(self, runs: dict[str, Runs]) -> np.ndarray:
         return stats.side(self._relative(runs), self.threshold, self.direction)
 
@@ -220,6 +234,9 @@ class GainGrows:
     def statement(self) -> str:
         return (f"{self.deep[0]} over {self.deep[1]} gains more escapes than {self.shallow[0]} over "
                 f"{self.shallow[1]} (share of seeds where the gains differ > 1/2)")
+
+    def short(self) -> str:
+        return f"gain {self.deep[0]} / {self.deep[1]} > {self.shallow[0]} / {self.shallow[1]}"
 
     def gains(self, runs: dict[str, Runs]) -> tuple[np.ndarray, np.ndarray]:
         b = [runs[a].escaped.astype(int) - runs[c].escaped.astype(int) for a, c in (self.deep, self.shallow)]
@@ -275,6 +292,9 @@ class Dispersion:
         return (f"two seeds of {self.wider} end further apart (log loss) than two of {self.narrower} "
                 f"(share of seed pairs > 1/2)")
 
+    def short(self) -> str:
+        return f"{self.wider} spreads wider than {self.narrower}"
+
     def spreads(self, runs: dict[str, Runs]) -> tuple[np.ndarray, np.ndarray]:
         """(pairs,) |difference of log losses| within each disjoint seed pair, for wider and narrower."""
         out = []
@@ -322,6 +342,9 @@ class AdvantageGrows:
     def statement(self) -> str:
         return (f"on most seeds the loss ratio {self.hard[0]} / {self.hard[1]} is below {self.easy[0]} / "
                 f"{self.easy[1]} (the advantage grows)")
+
+    def short(self) -> str:
+        return f"{self.hard[0]} / {self.hard[1]} < {self.easy[0]} / {self.easy[1]}"
 
     def ratios(self, runs: dict[str, Runs]) -> tuple[np.ndarray, np.ndarray]:
         out = []

@@ -12,27 +12,40 @@ import os
 RECORD_KEY = "trainability_claim"  # a test's user_properties entry that carries its claim's record
 
 
-def format_table(records: list[dict]) -> str:
-    """One line per part of each claim: quantity, share [interval] against its level, verdict,
-    the verdict after suite-level adjustment (``suite``), seeds or draws."""
-    head = ("claim", "tier", "verdict", "suite", "quantity", "share [interval] vs level", "part", "n", "lecture", "s")
-    rows = []
+WIDTH = 100  # the terminal summary fits this many columns
+
+
+def format_table(records: list[dict], width: int = WIDTH) -> str:
+    """A line per claim (id, rung, verdict, its suite-level verdict, seeds, seconds), then a line
+    per part, indented: the comparison it makes, its share [interval] against its level, and the
+    part's own verdict ("part holds"), all within ``width`` columns (the JSON has the full text)."""
+    share_w, verdict_w = 24, 17
+    text_w = width - 2 - 1 - share_w - 2 - verdict_w
+    lines = ["claim [rung]: VERDICT (suite-level verdict), seeds, seconds",
+             "  " + "part: what it claims".ljust(text_w) + " " + "share [95%] vs level".rjust(share_w) + "  " +
+             "part verdict", "-" * width]
     for r in records:
+        extra = r.get("extra") or {}
+        kind = " (placebo)" if extra.get("placebo") else " (restated)" if r.get("restated") else ""
+        tier = r["tier"] + ("*" if extra.get("selected-for") else "")
         lecture = ", ".join(f"{k} {v['lecture']}" for k, v in r["settings"].items() if v.get("lecture") is not None)
-        kind = " (placebo)" if (r.get("extra") or {}).get("placebo") else " (restated)" if r.get("restated") else ""
-        tier = r["tier"] + ("*" if (r.get("extra") or {}).get("selected-for") else "")
-        for i, p in enumerate(r["parts"]):
-            first = i == 0
-            rows.append((
-                r["claim_id"] + kind if first else "", tier if first else "", r["verdict"] if first else "",
-                r.get("suite_verdict", "-") if first else "", p["quantity"],
-                f"{_fmt(p['estimate'])} [{_fmt(p['low'])}, {_fmt(p['high'])}] vs {p['level']:g}", p["verdict"],
-                str(p["n"]), lecture if first else "", f"{r['seconds']:.0f}" if first else ""))
-    widths = [max(len(h), *(len(row[k]) for row in rows)) for k, h in enumerate(head)]
-    line = lambda cells: "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()  # noqa: E731
-    notes = ["* selected-for: the rung was chosen by a search that rewarded this claim's outcome"] if any(
-        (r.get("extra") or {}).get("selected-for") for r in records) else []
-    return "\n".join([line(head), line(["-" * w for w in widths]), *map(line, rows), *notes])
+        head = (f"{r['claim_id']}{kind} [{tier}]: {r['verdict'].upper()} (suite: {r.get('suite_verdict', '-')}), "
+                f"n {r['n_seeds']}, {r['seconds']:.0f}s")
+        lines.append(_clip(head + (f"; lecture {lecture}" if lecture else ""), width))
+        for p in r["parts"]:
+            share = f"{p['estimate']:.2f} [{p['low']:.2f}, {p['high']:.2f}] vs {p['level']:g}"
+            flag = " (limit)" if (p.get("description") or {}).get("limit decides") else ""
+            what = _clip(p.get("short", p["statement"]) + flag, text_w)
+            lines.append(f"  {what.ljust(text_w)} {_clip(share, share_w).rjust(share_w)}  part {p['verdict']}")
+    if any((r.get("extra") or {}).get("selected-for") for r in records):
+        lines.append("* selected-for: the rung was chosen by a search that rewarded this claim's outcome")
+    if any((p.get("description") or {}).get("limit decides") for r in records for p in r["parts"]):
+        lines.append("(limit): an information limit, not learning, decides this comparison; reported, not counted")
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 3] + "..."
 
 
 def adjust(records: list[dict], alpha: float = 0.05) -> dict:

@@ -199,3 +199,69 @@ class RunStore:
 
     def close(self) -> None:
         self.db.close()
+
+
+def _same_result(a: str, b: str) -> bool:
+    """Two stored results of one key agree in everything but the wall time they took."""
+    strip = lambda text: {k: v for k, v in json.loads(text).items() if k != "seconds"}  # noqa: E731
+    return strip(a) == strip(b)
+
+
+def merge_stores(destination: str | os.PathLike, sources: list[str | os.PathLike]) -> dict:
+    """Copy every run and measurement of ``sources`` into the store at ``destination`` (created if
+    absent). A run already there with the same result is skipped (nothing duplicated); the same key
+    with a different result (beyond its wall time) is an error naming both files; sources written by
+    different versions of the run code are refused, naming the versions. All or nothing: one transaction."""
+    found: dict[str, set[str]] = {}
+    for src in sources:
+        if not Path(src).is_file():
+            raise StoreError(f"no run store at {src}")
+        db = sqlite3.connect(f"file:{Path(src).resolve()}?mode=ro", uri=True)
+        try:
+            meta = dict(db.execute("SELECT key, value FROM meta"))
+            if meta.get("app") != APP or meta.get("schema") != SCHEMA:
+                raise StoreError(f"{src} is not a run store of this library (app {meta.get('app')!r}, schema "
+                                 f"{meta.get('schema')!r}; this library writes {SCHEMA!r})")
+            found[str(src)] = {r[0] for r in db.execute("SELECT DISTINCT code FROM runs")}
+        except sqlite3.DatabaseError as e:
+            raise StoreError(f"{src} is not a usable run store ({e})") from None
+        finally:
+            db.close()
+    codes = {c for cs in found.values() for c in cs}
+    if len(codes) > 1:
+        detail = "; ".join(f"{src}: {', '.join(sorted(cs)) or 'no runs'}" for src, cs in found.items())
+        raise StoreError(f"the stores come from different versions of the run code ({detail}): merge stores of "
+                         "one library version")
+    dest = RunStore(destination)
+    counts = {"added": 0, "already there": 0, "measurements": 0}
+    origin: dict[str, str] = {}
+    try:
+        dest.db.execute("BEGIN IMMEDIATE")
+        for key, result in dest.db.execute("SELECT key, result FROM runs").fetchall():
+            origin[key] = str(destination)
+        for src in sources:
+            db = sqlite3.connect(f"file:{Path(src).resolve()}?mode=ro", uri=True)
+            try:
+                for row in db.execute("SELECT * FROM runs"):
+                    have = dest.db.execute("SELECT result FROM runs WHERE key = ?", (row[0],)).fetchone()
+                    if have is None:
+                        dest.db.execute("INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
+                        origin[row[0]] = str(src)
+                        counts["added"] += 1
+                    elif _same_result(have[0], row[7]):
+                        counts["already there"] += 1
+                    else:
+                        raise StoreError(f"run {row[0][:12]} (seed {row[1]}) differs between {origin.get(row[0])} "
+                                         f"and {src}: the same setting and seed gave two results")
+                for row in db.execute("SELECT * FROM measurements"):
+                    dest.db.execute("INSERT OR IGNORE INTO measurements VALUES (?, ?, ?, ?, ?)", row)
+                    counts["measurements"] += 1
+            finally:
+                db.close()
+        dest.db.execute("COMMIT")
+    except BaseException:
+        dest.db.execute("ROLLBACK")
+        raise
+    finally:
+        dest.close()
+    return counts

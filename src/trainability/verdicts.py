@@ -119,7 +119,7 @@ def part_record(part: Part, events: np.ndarray, alpha: float, description: dict 
         verdict, p_value = stats.quantile_verdict(S, n, part.level, alpha)
         ci = stats.clopper_pearson(S, n, 1 - alpha)
         method = "Clopper-Pearson, one fixed sample"
-    record = dict(quantity=part.name, statement=part.statement(), estimate=ci.estimate, low=ci.low, high=ci.high,
+    record = dict(quantity=part.name, statement=part.statement(), short=part.short(), estimate=ci.estimate, low=ci.low, high=ci.high,
                   level=part.level, n=n, events=S, verdict=verdict, p_value=p_value, method=method,
                   description=description or {})
     if verdict == "inconclusive" and n:
@@ -192,7 +192,7 @@ def decide(runner, *, claim_id: str, title: str, source: str, tier: str, setting
         records = [part_record(p, p.events(runs), design.alpha, p.describe(runs)) for p in parts]
         if combine([r["verdict"] for r in records]) != "inconclusive":
             break  # the claim is decided: every part holds, or one is refuted (each part's error is anytime-valid)
-    summaries = {label: _setting_summary(rs, (lecture or {}).get(label)) for label, rs in by_label.items()}
+    summaries = {label: _setting_summary(rs, (lecture or {}).get(label), all_seeds[:n]) for label, rs in by_label.items()}
     extra = dict(extra or {})
     if "grid" in extra:  # a row of a table assembled across claims: median relative MSE per setting
         extra["cells"] = {label: s["relative_median"] for label, s in summaries.items()}
@@ -203,14 +203,35 @@ def decide(runner, *, claim_id: str, title: str, source: str, tier: str, setting
                    torch_version=first.torch_version, restated=restated, extra=extra)
 
 
-def _setting_summary(results: list[RunResult], lecture: float | None) -> dict:
+def _setting_summary(results: list[RunResult], lecture: float | None, seeds: list[int] | None = None) -> dict:
+    """One setting's record: the summary statistics, every seed's values (so a reader can
+    recompute any statistic) and the training curve's quartiles over seeds (for the report's plots)."""
     s = stats.summary(np.array([r.final for r in results]))
     s.update(escape_median=float(np.median([r.escape for r in results])),
              median_nodrop=float(np.median([r.final_nodrop for r in results])),
              escaped=sum(r.escape_step is not None for r in results), steps=results[0].setting.steps,
-             lecture=lecture, setting=results[0].setting.describe(),
-             relative_median=s["median"] / results[0].setting.task.floor)
+             lecture=lecture, setting=results[0].setting.describe(), floor=results[0].setting.task.floor,
+             relative_median=s["median"] / results[0].setting.task.floor,
+             per_seed={"seed": seeds if seeds is not None else [r.seed for r in results],
+                       "final": [r.final for r in results], "final_nodrop": [r.final_nodrop for r in results],
+                       "escape": [r.escape for r in results], "escaped": [r.escape_step is not None for r in results],
+                       "diverged_at": [r.diverged_at for r in results]},
+             curve=curve_quartiles([r.losses for r in results], results[0].setting.steps))
     return s
+
+
+def curve_quartiles(curves: list[list[float]], steps: int, points: int = 100) -> dict:
+    """Training-loss quartiles over seeds at up to ``points`` steps (1-based, evenly spaced):
+    curves (seeds, <= steps) -> {"step", "q1", "median", "q3"}, each (points,). A diverged run's
+    curve stops early and counts as inf after it (the worst loss)."""
+    grid = np.unique(np.linspace(1, steps, min(points, steps)).round().astype(int))
+    values = np.full((len(curves), len(grid)), np.inf)
+    for i, c in enumerate(curves):
+        c = np.asarray(c, float)
+        ok = grid <= len(c)
+        values[i, ok] = c[grid[ok] - 1]
+    q = np.percentile(values, [25, 50, 75], axis=0, method="lower")  # an order statistic: inf stays inf
+    return {"step": grid.tolist(), "q1": q[0].tolist(), "median": q[1].tolist(), "q3": q[2].tolist()}
 
 
 def check(outcome: Outcome, expected: str = "holds", reason: str = "") -> None:

@@ -1,0 +1,83 @@
+"""``python -m trainability``: commands over finished work (no training).
+
+    report REPORT.json -o DIR             the Markdown report with its figures (markdown.write)
+    compare OLD.json NEW.json             what moved; exit 1 when a verdict changed or a claim is missing
+    merge -o OUT.json A.json B.json ...   one report from a split suite's shards
+          [--store OUT.sqlite --stores A.sqlite B.sqlite ...]   and one run store from theirs
+    simulate [--sims N]                   the validity table of every quantity (trainability.simulate)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+
+def _load(path: str) -> dict:
+    from .markdown import ReportError
+
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except FileNotFoundError:
+        raise ReportError(f"no report at {path}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise ReportError(f"{path} is not a claims report (not JSON: {e})") from None
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m trainability", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("report", help="write the Markdown report of a claims JSON report")
+    p.add_argument("report")
+    p.add_argument("-o", "--out", required=True, help="directory for README.md and the figures")
+    p.add_argument("--no-figures", action="store_true")
+    p = sub.add_parser("compare", help="list the parts whose verdict or estimate moved between two reports")
+    p.add_argument("old")
+    p.add_argument("new")
+    p = sub.add_parser("merge", help="merge the reports (and run stores) of a split suite's shards")
+    p.add_argument("reports", nargs="+")
+    p.add_argument("-o", "--out", required=True, help="the merged JSON report")
+    p.add_argument("--store", help="the merged run store (with --stores)")
+    p.add_argument("--stores", nargs="*", default=[], help="the shards' run stores")
+    p = sub.add_parser("simulate", help="the validity table of every quantity at its threshold")
+    p.add_argument("--sims", type=int, default=2000)
+    args = parser.parse_args(argv)
+
+    from .markdown import ReportError
+    from .store import StoreError
+
+    try:
+        if args.command == "report":
+            from .markdown import write
+
+            print(write(_load(args.report), args.out, draw=not args.no_figures))
+        elif args.command == "compare":
+            from .compare import compare, format_comparison
+
+            result = compare(_load(args.old), _load(args.new))
+            print(format_comparison(result))
+            return 1 if result["changed"] else 0
+        elif args.command == "merge":
+            from .compare import merge_reports
+            from .report import write_json
+
+            if bool(args.store) != bool(args.stores):
+                parser.error("--store and --stores go together")
+            merged = merge_reports([_load(p) for p in args.reports], args.reports)
+            if args.store:
+                from .store import merge_stores
+
+                counts = merge_stores(args.store, args.stores)
+                print(f"store {args.store}: {counts['added']} runs added, {counts['already there']} already there")
+            write_json(args.out, merged)
+            print(f"report {args.out}: {len(merged['claims'])} claims from {len(args.reports)} reports")
+        else:
+            from .simulate import main as simulate
+
+            simulate(["--sims", str(args.sims)])
+    except (ReportError, StoreError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    return 0
