@@ -27,7 +27,8 @@ Measured, proxy rung (base seed 0): L6-layout holds (corrected layout: warm-up e
 none 0/24: 10 of 10 discordant pairs; no warm-up at the floor 24/24): L6 survives the layout.
 L8-layout is refuted as L8 is under the faithful layout (xavier escaped 4/24, kaiming 0/24).
 L7-nodrop holds (12/12, 12/12; with dropout off lr 1e-4 ends at 0.125 rather than 0.195).
-L8-nodrop is refuted as L8-xavier-kaiming (4/24, 2/24): dropping dropout from the test changes
+L8-nodrop is refuted as L8-xavier-kaiming (4/24, 2/24; since issue 11 both stop at the first look
+that decides them, 12 seeds: 2/12 and 1/12): dropping dropout from the test changes
 the numbers (a trained run's loss falls by ~40%: 0.098 -> 0.059 for the redrawn default) and no
 verdict at this rung.
 

@@ -187,7 +187,7 @@ def test_merging_stores_refuses_a_conflicting_run(run, tmp_path, capsys):
     assert code == 2
     err = capsys.readouterr().err
     assert "differs between" in err and "runs.sqlite" in err and "bad.sqlite" in err
-    assert not (tmp_path / "m.json").exists()
+    assert not (tmp_path / "m.json").exists() and not (tmp_path / "m.sqlite").exists()
 
 
 def test_where_the_lectures_number_falls_among_our_seeds():
@@ -226,3 +226,23 @@ def test_a_long_session_prints_progress_lines(run):
     done = _pytest(d, "--no-store", "--progress-every", "0.05")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "[trainability] [" in done.stdout and "claims," in done.stdout
+
+
+def test_merging_stores_names_a_missing_store_and_other_code_versions(run, tmp_path, capsys):
+    d, _, _ = run
+    report = str(d / "out" / "claims.json")
+    args = ["merge", report, "-o", str(tmp_path / "m.json"), "--store", str(tmp_path / "m.sqlite"), "--stores"]
+    assert cli.main(args + [str(d / "runs.sqlite"), str(tmp_path / "nope.sqlite")]) == 2
+    assert "no run store at" in capsys.readouterr().err
+    other = tmp_path / "other.sqlite"
+    db = sqlite3.connect(d / "runs.sqlite")
+    db.execute(f"VACUUM INTO '{other}'")
+    db.close()
+    db = sqlite3.connect(other)
+    db.execute("UPDATE runs SET code = 'older'")
+    db.commit()
+    db.close()
+    assert cli.main(args + [str(d / "runs.sqlite"), str(other)]) == 2
+    err = capsys.readouterr().err
+    assert "different versions of the run code" in err and "older" in err
+    assert not (tmp_path / "m.sqlite").exists() and not (tmp_path / "m.json").exists()

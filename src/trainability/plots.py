@@ -35,17 +35,17 @@ def _finite(values) -> np.ndarray:
 def loss_curves(title: str, rows: dict[str, dict], path: str, floor: float = 3.5, linear: float = 1.0) -> str:
     """rows: label -> a setting record (with ``curve``). One line per row: median and IQR band."""
     plt = _plt()
-    fig, ax = plt.subplots(figsize=(8, 4.5))
-    for label, s in rows.items():
+    fig, ax = plt.subplots(figsize=(10, 4.5))
+    for i, (label, s) in enumerate(rows.items()):
         c = s["curve"]
         step, med, q1, q3 = (np.array(_finite(c[k])) for k in ("step", "median", "q1", "q3"))
-        line, = ax.plot(step, med, label=f"{label} (n={s['n']})")
+        line, = ax.plot(step, med, label=f"{label} (n={s['n']})", **_style(plt, i))
         ax.fill_between(step, np.minimum(q1, 10 * floor), np.minimum(q3, 10 * floor), color=line.get_color(),
                         alpha=0.2)
     ax.axhline(floor, color="k", ls="--", lw=1, label=f"floor {floor:g} (best constant)")
     ax.axhline(linear, color="k", ls=":", lw=1, label=f"linear {linear:g}")
     ax.set(yscale="log", xlabel="step", ylabel="training loss (0.5 x MSE)", title=title)
-    ax.legend(fontsize=7, loc="lower left")
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return _save(fig, path)
 
 
@@ -53,8 +53,8 @@ def survival(title: str, rows: dict[str, dict], path: str) -> str:
     """rows: label -> setting record (with per-seed ``escape`` and ``escaped``). The share of seeds
     still on the plateau at each step; a censored seed (never escaped) stays in to the end."""
     plt = _plt()
-    fig, ax = plt.subplots(figsize=(8, 4.5))
-    for label, s in rows.items():
+    fig, ax = plt.subplots(figsize=(10, 4.5))
+    for i, (label, s) in enumerate(rows.items()):
         t = _finite(s["per_seed"]["escape"])
         escaped = np.array(s["per_seed"]["escaped"], bool)
         steps = s["steps"]
@@ -62,10 +62,15 @@ def survival(title: str, rows: dict[str, dict], path: str) -> str:
         at_risk = np.array([(t >= g).sum() for g in grid], float)
         events = np.array([((t == g) & escaped).sum() for g in grid], float)
         surv = np.cumprod(np.where(at_risk > 0, 1 - events / np.maximum(at_risk, 1), 1.0))  # Kaplan-Meier
-        ax.step(grid, surv, where="post", label=f"{label} ({int(escaped.sum())}/{len(t)} escaped)")
+        ax.step(grid, surv, where="post", label=f"{label} ({int(escaped.sum())}/{len(t)} escaped)", **_style(plt, i))
     ax.set(xlabel="step", ylabel="share not yet escaped", ylim=(-0.02, 1.02), title=title)
-    ax.legend(fontsize=7, loc="lower left")
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return _save(fig, path)
+
+
+def _style(plt, i: int) -> dict:
+    """Line i's colour and dash: 20 distinct colours, then dashed, so no two rows of a table share both."""
+    return {"color": plt.get_cmap("tab20")(i % 20), "ls": "-" if i < 20 else "--"}
 
 
 def forest(records: list[dict], path: str) -> str:

@@ -272,15 +272,17 @@ def device_kind(config: pytest.Config) -> str:
 
 def library_info(root: str) -> dict:
     """The library's version, a hash of its code (store.library_version) and the git commit of
-    ``root`` when it is a checkout (None otherwise)."""
+    ``root`` when it is a checkout ("+dirty" when tracked files differ from it; None outside git)."""
     import subprocess
 
     from . import __version__
     from .store import library_version
 
     try:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True,
-                                timeout=10).stdout.strip() or None
+        git = lambda *a: subprocess.run(["git", *a], cwd=root, capture_output=True, text=True, timeout=10).stdout  # noqa: E731
+        commit = git("rev-parse", "HEAD").strip() or None
+        if commit and git("status", "--porcelain", "--untracked-files=no").strip():
+            commit += "+dirty"  # the working tree differs from the commit
     except (OSError, subprocess.SubprocessError):
         commit = None
     return {"version": __version__, "code": library_version(), "git_commit": commit}

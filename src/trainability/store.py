@@ -232,6 +232,7 @@ def merge_stores(destination: str | os.PathLike, sources: list[str | os.PathLike
         detail = "; ".join(f"{src}: {', '.join(sorted(cs)) or 'no runs'}" for src, cs in found.items())
         raise StoreError(f"the stores come from different versions of the run code ({detail}): merge stores of "
                          "one library version")
+    existed = Path(destination).exists()
     dest = RunStore(destination)
     counts = {"added": 0, "already there": 0, "measurements": 0}
     origin: dict[str, str] = {}
@@ -261,7 +262,10 @@ def merge_stores(destination: str | os.PathLike, sources: list[str | os.PathLike
         dest.db.execute("COMMIT")
     except BaseException:
         dest.db.execute("ROLLBACK")
-        raise
-    finally:
         dest.close()
+        if not existed:  # nothing half-written: a store this call created goes again
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{destination}{suffix}").unlink(missing_ok=True)
+        raise
+    dest.close()
     return counts
