@@ -69,7 +69,7 @@ def test_the_markdown_report_has_every_section_and_figure(run):
     text = (d / "report" / "README.md").read_text()
     for needle in ("| base seed | 0 |", "| scale | cpu |", "| torch |", "git ", "Suite level (Holm",
                    "| R1 | cpu |", "R3 (placebo)", "typical seed", "## The lecture's tables beside ours",
-                   "| table 1: row | lecture |", "| lr 1e-3, 1% warm-up | 0.1 | cpu |", "R1, R2"):
+                   "| table 1: row | lecture |", "| lr 1e-3, 1% warm-up | 0.1 | cpu |", "R1 (holds), R2 (refuted)"):
         assert needle in text, needle
     pngs = {"forest.png", "influence.png", "table1-cpu-loss.png", "table1-cpu-escape.png"}
     for name in pngs:

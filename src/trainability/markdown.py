@@ -87,7 +87,7 @@ def claims_table(records: list[dict]) -> list[str]:
 
 def lecture_rows(records: list[dict]) -> dict[int, dict[str, dict[str, dict]]]:
     """{table: {row label: {rung: setting record + "claims"}}}: per rung the claim with the most
-    seeds gives the numbers, and every claim that reads the row is listed."""
+    seeds gives the numbers, and every claim that reads the row is listed with its verdict."""
     from .tables import TABLES
 
     table_of = {label: n for n, table in sorted(TABLES.items(), reverse=True) for label in table}
@@ -98,7 +98,7 @@ def lecture_rows(records: list[dict]) -> dict[int, dict[str, dict[str, dict]]]:
                 continue
             cell = out.setdefault(table_of[label], {}).setdefault(label, {})
             best = cell.get(r["tier"])
-            claims = (best or {}).get("claims", []) + [r["claim_id"]]
+            claims = (best or {}).get("claims", []) + [f"{r['claim_id']} ({r['verdict']})"]
             if best is None or s["n"] > best["n"]:
                 best = dict(s)
             best["claims"] = claims
@@ -117,7 +117,7 @@ def lecture_table(n: int, rows: dict[str, dict[str, dict]]) -> list[str]:
     from .stats import wilson
 
     out = [f"| table {n}: row | lecture | rung | median | IQR | escaped [95%] | diverged | lecture's percentile | "
-           "claims |", "|---|---|---|---|---|---|---|---|---|"]
+           "claims that read it |", "|---|---|---|---|---|---|---|---|---|"]
     for label, by_rung in rows.items():
         for i, (rung, s) in enumerate(by_rung.items()):
             w = wilson(int(s["escaped"]), int(s["n"]))
