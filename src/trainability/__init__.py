@@ -28,7 +28,7 @@ _EXPORTS = {
     "schedules": ("Schedule", "constant", "join", "linear", "warmup_steps", "warmup_then"),
     "tasks": ("LectureTask", "SequenceTask"),
     "tiers": ("TIERS", "Tier", "get_tier"),
-    "quantities": ("EscapeGain", "EscapeRate", "Level", "TypicalRatio"),
+    "quantities": ("AdvantageGrows", "Dispersion", "EscapeGain", "EscapeRate", "GainGrows", "Level", "TypicalRatio"),
     "verdicts": ("Design", "Outcome", "decide"),
 }
 _WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
