@@ -197,7 +197,7 @@ def test_suite_level_holm_keeps_only_what_survives_the_family():
     suite = adjust(records, alpha=0.05)
     assert [r["suite_verdict"] for r in records] == ["holds", "inconclusive", "inconclusive", "inconclusive",
                                                       "inconclusive"]
-    assert suite == {"method": "Holm", "alpha": 0.05, "parts": 5, "claims": 4, "hold": 1, "refuted": 0,
+    assert suite == {"method": "Holm", "alpha": 0.05, "parts": 5, "not counted": 0, "claims": 4, "hold": 1, "refuted": 0,
                      "placebos holding": 0}
 
 
@@ -251,3 +251,13 @@ def test_a_comparison_an_information_limit_decides_is_flagged():
     assert flag((0.0, 0.2)) and not flag((0.0, 0.0)) and not flag((0.0, 0.01))
     assert flag((0.3, 0.0))  # the better family's own limit is above what it would need
     assert "limit decides" not in TypicalRatio("gru", "cnn", 0.8).describe(runs)
+
+
+def test_a_part_an_information_limit_decides_is_left_out_of_the_suite_level_family():
+    part = lambda v, p, limit=False: {"verdict": v, "p_value": p, "description": {"limit decides": limit}}  # noqa: E731
+    records = [{"parts": [part("holds", 1e-6, limit=True), part("refuted", 1e-6)]},
+               {"parts": [part("holds", 1e-6, limit=True)]}]
+    counts = adjust(records)
+    assert counts["parts"] == 1 and counts["not counted"] == 2
+    assert records[0]["parts"][0]["adjusted_verdict"] == "not counted"
+    assert records[0]["suite_verdict"] == "refuted" and records[1]["suite_verdict"] == "inconclusive"
