@@ -19,9 +19,10 @@ Fairness rules (issue 11; the 3 x 3 table they replace compared information, not
     the moving averages with lam 0.8 and 0.95). Each comparison's record carries both limits and
     the gaps to them; a comparison is flagged "limit decides" when the worse family at its limit
     would still lose (0.8 x limit_worse >= median_better) or the better one at its limit could
-    not win (limit_better >= 0.8 x median_worse): flagged comparisons are reported, not counted
-    as evidence about bias below, and left out of the suite-level Holm family (report.adjust).
-    At the CPU tier no cell's or trend's verdict depends on a flagged part.
+    not win (limit_better >= 0.8 x median_worse): flagged comparisons are reported and not counted
+    as evidence about bias below (they stay in every verdict and in the suite-level Holm family:
+    the flag is read off the same runs). At the CPU tier no cell's or trend's verdict depends on a
+    flagged part.
   * Matched budgets: about 10k parameters each (trainability.families: transformer 9,914, CNN
     9,794, GRU 10,177), 300 Adam steps of batch 16 x length 16, dropout 0, test over 50 batches.
   * Tuned learners, pre-registered (trainability.families.GRID and tune): per (task, family),

@@ -16,14 +16,15 @@ claim's settings into the (trials,) bool array that stats.share_verdict decides.
     level         Level(setting, t, side)          the typical run ends above (below) t x floor:
                   P(final / floor > t) > 1/2.
     gain grows    GainGrows(deep, shallow)         a change's escape gain is larger at one depth
-    dispersion    Dispersion(wider, narrower)      of two seeds, wider's log losses lie further apart
-                  than narrower's: one trial per disjoint pair of seeds
+    dispersion    Dispersion(wider, narrower)      two of wider's seeds lie further apart in log loss
+                  than two other seeds of narrower's: one trial per block of four seeds
     advantage     AdvantageGrows(easy, hard)       own / other's loss ratio is lower on the hard task
     grows                                          than on the easy one, per seed
 
 Every part is "the share of trials with event E is above q", so one confidence sequence serves
 all of them (stats.py), and each is valid at its threshold for any shape of data (bimodal,
-censored, diverged): the event is a function of one seed's runs, so the trials are i.i.d.
+censored, diverged): the event is a function of one seed's runs (of one disjoint block of seeds
+for a dispersion), so the trials are i.i.d.
 Bernoulli whatever the losses look like. The geometric-mean ratio and P(better) stay in the
 report as description only.
 """
@@ -79,6 +80,8 @@ class TypicalRatio:
         _positive_ratio(self.threshold)
         if self.metric not in METRICS:
             raise ValueError(f"unknown metric {self.metric!r}; valid metrics: {', '.join(METRICS)}")
+        if self.limits is not None and self.metric == "escape":
+            raise ValueError("information limits are relative losses: a comparison of steps to escape takes none")
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -272,37 +275,38 @@ def _log_losses(r: Runs) -> np.ndarray:
 class Dispersion:
     """``wider``'s final loss varies more from seed to seed than ``narrower``'s, on a log scale
     (orders of magnitude, so a setting that only ends higher is not "wider"). Seeds are taken in
-    disjoint pairs (0, 1), (2, 3), ...: one trial per pair, the event |log a_i - log a_j| >
-    |log b_i - log b_j| (a for wider, b for narrower; a pair with a diverged run in both is no
-    event). The pairs are i.i.d., so the share is decided like any other; the threshold 1/2 is
-    where the two spreads are equal in the sense that matters here: which setting's two seeds
-    land further apart."""
+    disjoint blocks of four: wider's runs on seeds 4k and 4k+1, narrower's on 4k+2 and 4k+3, so
+    the two spreads of a trial come from independent runs (on shared seeds two settings' spreads
+    can be dependent, and then equal spreads in law do not give a share of 1/2). The event is
+    |log a_4k - log a_4k+1| > |log b_4k+2 - log b_4k+3|; a pair with a diverged run in both seeds
+    is no event for its side, and ties are no event. The blocks are i.i.d. and the two spreads
+    are independent draws, so with equal spread laws the share is at most 1/2: the threshold."""
 
     wider: str
     narrower: str
     name: str = field(default="dispersion", init=False)
     level: float = field(default=0.5, init=False)
-    seeds_per_trial: int = field(default=2, init=False)
+    seeds_per_trial: int = field(default=4, init=False)
 
     @property
     def labels(self) -> tuple[str, ...]:
         return (self.wider, self.narrower)
 
     def statement(self) -> str:
-        return (f"two seeds of {self.wider} end further apart (log loss) than two of {self.narrower} "
-                f"(share of seed pairs > 1/2)")
+        return (f"two seeds of {self.wider} end further apart (log loss) than two other seeds of {self.narrower} "
+                f"(share of blocks of four seeds > 1/2)")
 
     def short(self) -> str:
         return f"{self.wider} spreads wider than {self.narrower}"
 
     def spreads(self, runs: dict[str, Runs]) -> tuple[np.ndarray, np.ndarray]:
-        """(pairs,) |difference of log losses| within each disjoint seed pair, for wider and narrower."""
+        """(blocks,) |difference of log losses|: wider's on seeds 4k, 4k+1; narrower's on 4k+2, 4k+3."""
         out = []
-        for label in self.labels:
+        for label, first in ((self.wider, 0), (self.narrower, 2)):
             x = _log_losses(runs[label])
-            n = len(x) // 2 * 2
+            n = len(x) // 4 * 4
             with np.errstate(invalid="ignore"):
-                out.append(np.abs(x[0:n:2] - x[1:n:2]))  # inf - inf = nan: no event
+                out.append(np.abs(x[first:n:4] - x[first + 1:n:4]))  # inf - inf = nan: no event
         return out[0], out[1]
 
     def events(self, runs: dict[str, Runs]) -> np.ndarray:
@@ -317,8 +321,8 @@ class Dispersion:
             q1, q3 = np.percentile(x, [25, 75]) if np.all(np.isfinite(x)) else (math.nan, math.nan)
             out[f"IQR of log10 loss, {label}"] = float(q3 - q1)
         a, b = self.spreads(runs)
-        out["median pair spread (log10), wider, narrower"] = [float(np.median(a) / math.log(10)),
-                                                              float(np.median(b) / math.log(10))]
+        out["median pair spread (log10), wider, narrower"] = [float(np.nanmedian(a) / math.log(10)),
+                                                              float(np.nanmedian(b) / math.log(10))]
         return out
 
 

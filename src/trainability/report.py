@@ -54,22 +54,20 @@ def adjust(records: list[dict], alpha: float = 0.05) -> dict:
     verdict in the suite is at most alpha, whatever the dependence between claims (they share
     runs). Holm rather than Benjamini-Hochberg: a reader takes each verdict on its own, so the
     family-wise error is the promise that matters, and Holm needs no assumption on dependence.
-    A part flagged "limit decides" (quantities.limit_decides) is left out of the family and of its
-    claim's suite verdict ("not counted"): it is information, not the claim's evidence.
+    A part flagged "limit decides" (quantities.limit_decides) stays in the family (the flag is read
+    off the same runs, so leaving it out would choose the family from the data) and in its claim's
+    suite verdict; the counts report how many parts carry the flag ("not counted" as evidence
+    about bias in the claim files' prose).
     Sets ``adjusted_verdict`` on each part and ``suite_verdict`` on each claim; returns counts."""
     from .stats import holm  # on first use: this module stays light for the plugin
 
-    flagged = [p for r in records for p in r["parts"] if (p.get("description") or {}).get("limit decides")]
-    for p in flagged:  # an information limit decides it: reported, not counted
-        p["adjusted_verdict"] = "not counted"
-    parts = [p for r in records for p in r["parts"]
-             if isinstance(p.get("p_value"), (int, float)) and not any(p is f for f in flagged)]
+    parts = [p for r in records for p in r["parts"] if isinstance(p.get("p_value"), (int, float))]
     rejected = holm([p["p_value"] for p in parts], alpha)
     for p, keep in zip(parts, rejected):
         p["adjusted_verdict"] = p["verdict"] if keep and p["verdict"] != "inconclusive" else "inconclusive"
+    flagged = [p for r in records for p in r["parts"] if (p.get("description") or {}).get("limit decides")]
     for r in records:
-        verdicts = [p.get("adjusted_verdict", "inconclusive") for p in r["parts"]
-                    if p.get("adjusted_verdict") != "not counted"]
+        verdicts = [p.get("adjusted_verdict", "inconclusive") for p in r["parts"]]
         r["suite_verdict"] = ("refuted" if "refuted" in verdicts else
                               "holds" if verdicts and all(v == "holds" for v in verdicts) else "inconclusive")
     claims = [r for r in records if not (r.get("extra") or {}).get("placebo")]

@@ -32,7 +32,7 @@ DESIGNS = {  # name -> (start, step, cap), as verdicts.Design
     "every seed 7..72": (7, 1, 72), "L6 extended to 144": (24, 24, 144),
     "escape 24/24/48": (24, 24, 48), "fixed 24": (24, 1, 24), "lecture 8/4/20": (8, 4, 20),
     "lecture escape 16/16/48": (16, 16, 48),
-    "sequence 12/12/36": (12, 12, 36), "too free 16/16/48": (16, 16, 48),
+    "sequence 12/12/36": (12, 12, 36), "too free 16/16/48": (16, 16, 48), "spread 28/10/48": (28, 10, 48),
 }
 
 
@@ -140,19 +140,22 @@ def _bimodal_losses(rng, n):
 
 
 def dispersion_pairs(rng, share, n):
-    """Two settings whose seed pairs land apart by |log a_i - log a_j| > |log b_i - log b_j| with
-    probability ``share``: per pair of seeds, two pairs are drawn from one bimodal distribution
-    (with plateaus and diverged runs) and the wider-spread pair goes to A with probability share."""
-    m = n // 2
+    """Two settings whose spreads |log a_4k - log a_4k+1| and |log b_4k+2 - log b_4k+3| compare as
+    the quantity reads them, the wider with probability ``share``: per block of four seeds, two
+    pairs are drawn from one bimodal distribution (with plateaus and diverged runs), and the
+    wider-spread pair goes to A's seeds (4k, 4k+1) with probability share, the other to B's
+    (4k+2, 4k+3). The seeds each setting does not read hold the floor."""
+    m = n // 4
     p, q = _bimodal_losses(rng, 2 * m).reshape(m, 2), _bimodal_losses(rng, 2 * m).reshape(m, 2)
     with np.errstate(invalid="ignore"):
         dp, dq = (np.abs(np.diff(np.log(z), axis=1))[:, 0] for z in (p, q))
     p_wider = np.nan_to_num(dp, nan=-1.0) > np.nan_to_num(dq, nan=-1.0)
-    to_a = rng.random(m) < share  # A gets the wider pair
-    a = np.where((to_a == p_wider)[:, None], p, q).ravel()
-    b = np.where((to_a == p_wider)[:, None], q, p).ravel()
-    if n % 2:
-        a, b = np.append(a, FLOOR), np.append(b, FLOOR)
+    to_a = (rng.random(m) < share) == p_wider  # A gets p
+    a, b = np.full(n, FLOOR), np.full(n, FLOOR)
+    blocks = np.arange(m) * 4
+    for i in range(2):
+        a[blocks + i] = np.where(to_a, p[:, i], q[:, i])
+        b[blocks + 2 + i] = np.where(to_a, q[:, i], p[:, i])
     return {"A": _runs(a, a < FLOOR), "B": _runs(b, b < FLOOR)}
 
 
@@ -183,7 +186,7 @@ SCENARIOS: dict[str, Scenario] = {
     "gain grows / depth": Scenario(GainGrows(("A", "B"), ("C", "D")), gain_steps, 0.5, 0.9),
     "escape rate / q 0.5": Scenario(EscapeRate("A", 0.5), escape_rate, 0.5, 0.8),
     "level / bimodal": Scenario(Level("A", 0.9, "above"), bimodal_level, 0.5, 0.8),
-    "dispersion / seed pairs": Scenario(Dispersion("A", "B"), dispersion_pairs, 0.5, 0.9),
+    "dispersion / seed blocks": Scenario(Dispersion("A", "B"), dispersion_pairs, 0.5, 0.95),
     "advantage grows / bimodal": Scenario(AdvantageGrows(("A", "B"), ("C", "D")), advantage_steps, 0.5, 0.85),
 }
 
@@ -220,9 +223,9 @@ def trial_events(scenario: Scenario, runs: dict[str, Runs]) -> np.ndarray:
     if isinstance(q, GainGrows):  # a seed whose two gains are equal is no trial
         deep, shallow = q.gains(runs)
         return np.where(deep == shallow, -1, (deep > shallow).astype(int))
-    if isinstance(q, Dispersion):  # one trial per pair of seeds, complete at its second seed
+    if isinstance(q, Dispersion):  # one trial per block of four seeds, complete at its fourth
         out = -np.ones(len(runs["A"].final), int)
-        out[1::2][: len(q.events(runs))] = q.events(runs)
+        out[3::4][: len(q.events(runs))] = q.events(runs)
         return out
     return q.events(runs).astype(int)
 
