@@ -6,7 +6,9 @@ part holds, or one is refuted; the other parts then keep the verdicts of that lo
 The confidence sequence covers at every n at once, so the looks, a design extended later,
 ``--seeds`` and re-read cached runs spend nothing: a false verdict for a part has probability at
 most alpha over the whole design. A design whose first look cannot decide is refused before any
-run (stats.first_decisive). A claim holds when every part holds, is refuted when any part is
+run (stats.first_decisive). A claim's false "holds" has probability at most alpha (every part must
+hold); a false "refuted" at most k x alpha for k parts (any one refutes), which the suite-level
+Holm adjustment (report.adjust) controls across the whole suite. A claim holds when every part holds, is refuted when any part is
 refuted, and is inconclusive otherwise; an inconclusive part says how many seeds the observed
 share would need (stats.seeds_to_decide).
 
