@@ -43,7 +43,7 @@ def test_summary_table_and_json_report(pytester):
     result.stdout.fnmatch_lines(["trainability: base seed 17, scale cpu*", "*trainability claims*",
                                  "claim [[]rung[]]: VERDICT*", "T1 [[]cpu[]]: HOLDS (suite: holds)*",
                                  "  fast loss < 0.8 x slow*part holds", "T2 [[]cpu[]]: REFUTED*",
-                                 "suite level (Holm*1 of 2 claims hold*"])
+                                 "suite level (Holm*", "  1 of 2 claims hold*"])
     data = json.loads(report.read_text())
     assert data["base_seed"] == 17 and data["torch_version"] == torch.__version__
     t1 = next(c for c in data["claims"] if c["claim_id"] == "T1")

@@ -89,7 +89,7 @@ def test_the_json_keeps_per_seed_values_curves_and_versions(run):
 
 def test_the_terminal_summary_fits_100_columns(run):
     _, _, stdout = run
-    table = stdout[stdout.index("claim [rung]"):stdout.index("suite level")]
+    table = stdout[stdout.index("claim [rung]"):stdout.index("claims report:")]
     assert max(map(len, table.splitlines())) <= 100
     assert "R1 [cpu]: HOLDS" in table and "part holds" in table
 

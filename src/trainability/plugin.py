@@ -203,8 +203,9 @@ class Recorder:
         suite = adjust(self.records)
         tr.write_line(format_table(self.records))
         tr.write_line(f"suite level ({suite['method']} over {suite['parts']} parts, any false verdict <= "
-                      f"{suite['alpha']:g}): {suite['hold']} of {suite['claims']} claims hold, {suite['refuted']} "
-                      f"refuted; placebos holding: {suite['placebos holding']}")
+                      f"{suite['alpha']:g}):")
+        tr.write_line(f"  {suite['hold']} of {suite['claims']} claims hold, {suite['refuted']} refuted; placebos "
+                      f"holding: {suite['placebos holding']}")
         lecture = format_lecture_rows(self.records)
         for table in ([lecture] if lecture else []) + format_grids(self.records):
             tr.write_line("")
