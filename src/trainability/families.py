@@ -129,9 +129,5 @@ def load_tuned(path) -> dict[tuple[str, str], dict]:
     return {(c["task"], c["family"]): c["option"] for c in data["cells"]}
 
 
-def grid_size() -> int:
-    return sum(len(v) for v in GRID.values())
-
-
 __all__ = ["FAMILIES", "REACH", "GRID", "STEPS", "SWEEPS", "TRANSFORMER", "sequence_setting", "tune",
-           "option_label", "grid_size", "sweep_tasks", "load_tuned"]
+           "option_label", "sweep_tasks", "load_tuned"]

@@ -15,6 +15,8 @@ import os
 import shutil
 import tempfile
 
+from .report import lecture_rows as report_lecture_rows
+
 SCHEMA = 3  # the JSON report's schema this library writes and reads (older ones: see check_report)
 
 
@@ -86,24 +88,8 @@ def claims_table(records: list[dict]) -> list[str]:
 
 
 def lecture_rows(records: list[dict]) -> dict[int, dict[str, dict[str, dict]]]:
-    """{table: {row label: {rung: setting record + "claims"}}}: per rung the claim with the most
-    seeds gives the numbers, and every claim that reads the row is listed with its verdict."""
-    from .tables import TABLES
-
-    table_of = {label: n for n, table in sorted(TABLES.items(), reverse=True) for label in table}
-    out: dict[int, dict[str, dict[str, dict]]] = {}
-    for r in records:
-        for label, s in r["settings"].items():
-            if s.get("lecture") is None or label not in table_of:
-                continue
-            cell = out.setdefault(table_of[label], {}).setdefault(label, {})
-            best = cell.get(r["tier"])
-            claims = (best or {}).get("claims", []) + [f"{r['claim_id']} ({r['verdict']})"]
-            if best is None or s["n"] > best["n"]:
-                best = dict(s)
-            best["claims"] = claims
-            cell[r["tier"]] = best
-    return out
+    """report.lecture_rows without the rows that no lecture table has."""
+    return {n: rows for n, rows in report_lecture_rows(records).items() if n is not None}
 
 
 def percentile(value: float, finals) -> float:

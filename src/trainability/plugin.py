@@ -46,7 +46,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--no-store", action="store_true", help="neither read nor write the run store")
     group.addoption("--refresh", action="store_true", help="recompute every run and overwrite the store's copy")
     group.addoption("--progress-every", type=float, default=20.0, metavar="SECONDS",
-                    help="a session progress line on stderr every SECONDS: claims done / total, time left, the "
+                    help="a session progress line on the terminal every SECONDS: claims done / total, time left, the "
                          "claim running now (default 20; 0: none)")
     group.addoption("--batch", type=int, default=64, metavar="N",
                     help="most runs trained as one batched computation (default 64; 0: one plain loop per run)")

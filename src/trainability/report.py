@@ -94,30 +94,41 @@ def format_grids(records: list[dict]) -> list[str]:
     return out
 
 
+def lecture_rows(records: list[dict]) -> dict[int | None, dict[str, dict[str, dict]]]:
+    """{lecture table (None: a label no table has): {row label: {rung: setting record + "claims"}}}:
+    per rung the claim with the most seeds gives the numbers, and every claim that reads the row
+    is listed with its verdict ("claims")."""
+    from .tables import TABLES  # plain data
+
+    table_of = {label: n for n, table in sorted(TABLES.items(), reverse=True) for label in table}
+    out: dict[int | None, dict[str, dict[str, dict]]] = {}
+    for r in records:
+        for label, s in r["settings"].items():
+            if s.get("lecture") is None:
+                continue
+            cell = out.setdefault(table_of.get(label), {}).setdefault(label, {})
+            best = cell.get(r["tier"])
+            claims = (best or {}).get("claims", []) + [f"{r.get('claim_id', '?')} ({r.get('verdict', '?')})"]
+            if best is None or s["n"] > best["n"]:
+                best = dict(s)
+            best["claims"] = claims
+            cell[r["tier"]] = best
+    return out
+
+
 def format_lecture_rows(records: list[dict]) -> str | None:
     """The lecture's single numbers beside ours, grouped by the lecture's table, one line per row
     and rung: our median and IQR over the claim's seeds, and the escape share with its Wilson 95%
     interval (per rung, the claim with the most seeds wins)."""
     from .stats import wilson  # on first use: this module stays light for the plugin
-    from .tables import TABLES  # plain data
 
-    rows: dict[str, dict[str, dict]] = {}
-    for r in records:
-        for label, s in r["settings"].items():
-            if s.get("lecture") is None:
-                continue
-            by_rung = rows.setdefault(label, {})
-            if r["tier"] not in by_rung or s["n"] > by_rung[r["tier"]]["n"]:
-                by_rung[r["tier"]] = s
-    if not rows:
+    groups = {(f"table {n}" if n is not None else "other"): rows for n, rows in lecture_rows(records).items()}
+    if not groups:
         return None
-    table_of = {label: f"table {n}" for n, table in sorted(TABLES.items(), reverse=True) for label in table}
     lines = [f"{'the lecture vs ours':<32}{'rung':<9}{'lecture':>8}{'median':>8}{'IQR':>14}  escaped [95%]"]
-    for group in sorted({table_of.get(label, "other") for label in rows}):
+    for group in sorted(groups):
         lines.append(group)
-        for label, by_rung in rows.items():
-            if table_of.get(label, "other") != group:
-                continue
+        for label, by_rung in groups[group].items():
             for i, (rung, s) in enumerate(by_rung.items()):
                 w = wilson(int(s["escaped"]), int(s["n"]))
                 iqr = f"{_fmt(s['q1'])}-{_fmt(s['q3'])}"

@@ -112,11 +112,16 @@ class Setting:
             raise ValueError(f"model.in_dim ({self.model.in_dim}) != task.in_dim ({self.task.in_dim})")
 
     @property
+    def dropout(self) -> float:
+        """The model's dropout rate (0 for models without dropout: the sequence CNN and RNN)."""
+        return getattr(self.model, "dropout", 0.0)
+
+    @property
     def test_has_dropout(self) -> bool:
         """Whether the test loss is taken with dropout active (the lecture's train-mode test of a
         model with dropout). Otherwise the dropout-off test loss is the same number, and the
         engines measure it once."""
-        return self.eval_mode == "train" and getattr(self.model, "dropout", 0.0) > 0
+        return self.eval_mode == "train" and self.dropout > 0
 
     def describe(self) -> str:
         """Short human label: the lr and warm-up, and what else differs from the defaults."""

@@ -139,7 +139,7 @@ def _bimodal_losses(rng, n):
     return np.where(rng.random(n) < 0.02, math.inf, x)
 
 
-def dispersion_pairs(rng, share, n):
+def dispersion_blocks(rng, share, n):
     """Two settings whose spreads |log a_4k - log a_4k+1| and |log b_4k+2 - log b_4k+3| compare as
     the quantity reads them, the wider with probability ``share``: per block of four seeds, two
     pairs are drawn from one bimodal distribution (with plateaus and diverged runs), and the
@@ -186,7 +186,7 @@ SCENARIOS: dict[str, Scenario] = {
     "gain grows / depth": Scenario(GainGrows(("A", "B"), ("C", "D")), gain_steps, 0.5, 0.9),
     "escape rate / q 0.5": Scenario(EscapeRate("A", 0.5), escape_rate, 0.5, 0.8),
     "level / bimodal": Scenario(Level("A", 0.9, "above"), bimodal_level, 0.5, 0.8),
-    "dispersion / seed blocks": Scenario(Dispersion("A", "B"), dispersion_pairs, 0.5, 0.95),
+    "dispersion / seed blocks": Scenario(Dispersion("A", "B"), dispersion_blocks, 0.5, 0.95),
     "advantage grows / bimodal": Scenario(AdvantageGrows(("A", "B"), ("C", "D")), advantage_steps, 0.5, 0.85),
 }
 

@@ -238,7 +238,7 @@ def merge_stores(destination: str | os.PathLike, sources: list[str | os.PathLike
     origin: dict[str, str] = {}
     try:
         dest.db.execute("BEGIN IMMEDIATE")
-        for key, result in dest.db.execute("SELECT key, result FROM runs").fetchall():
+        for (key,) in dest.db.execute("SELECT key FROM runs").fetchall():
             origin[key] = str(destination)
         for src in sources:
             db = sqlite3.connect(f"file:{Path(src).resolve()}?mode=ro", uri=True)

@@ -8,9 +8,9 @@ The confidence sequence covers at every n at once, so the looks, a design extend
 most alpha over the whole design. A design whose first look cannot decide is refused before any
 run (stats.first_decisive). A claim's false "holds" has probability at most alpha (every part must
 hold); a false "refuted" at most k x alpha for k parts (any one refutes), which the suite-level
-Holm adjustment (report.adjust) controls across the whole suite. A claim holds when every part holds, is refuted when any part is
-refuted, and is inconclusive otherwise; an inconclusive part says how many seeds the observed
-share would need (stats.seeds_to_decide).
+Holm adjustment (report.adjust) controls across the whole suite. A claim holds when every part
+holds, is refuted when any part is refuted, and is inconclusive otherwise; an inconclusive part
+says how many seeds the observed share would need (stats.seeds_to_decide).
 
 Seeds: seed i of a claim is derive_seed(base_seed, key, i), key = the claim's id (or the id whose
 seeds it shares, ``seeds``), with its ``revision`` appended when the claim was restated: a

@@ -73,7 +73,7 @@ class Members:
         self.data = [st.generator("data", self.dev) for st in streams]
         self.test = [st.generator("test", self.dev) for st in streams]
         # On the CPU each member draws with its plain run's key (masks.install) at shared counters.
-        self.drop = (MaskStream([st.dropout for st in streams], dropout_of(self.setting)) if self.dev.type == "cpu"
+        self.drop = (MaskStream([st.dropout for st in streams], self.setting.dropout) if self.dev.type == "cpu"
                      else [st.generator("dropout", self.dev) for st in streams])
 
     @property
@@ -206,10 +206,6 @@ FORWARDS = {  # model name -> forward(P, x, setting, drop): K members, (K, ...) 
 }
 
 
-def dropout_of(setting: Setting) -> float:
-    return getattr(setting.model, "dropout", 0.0)  # the sequence CNN and RNN have none
-
-
 def run_batch(jobs: list[tuple[Setting, int]], device: str = "cpu", progress_every: float = 30.0) -> list[RunResult]:
     """Train K compatible (setting, seed) jobs as one computation; one RunResult per job.
     The engine interface (engines.ENGINES). A progress line at most every ``progress_every``
@@ -220,7 +216,7 @@ def run_batch(jobs: list[tuple[Setting, int]], device: str = "cpu", progress_eve
     losses: list[list[float]] = [[] for _ in range(K)]
     diverged: list[int | None] = [None] * K
     alive = torch.ones(K, dtype=torch.bool, device=mb.dev)
-    drop = Dropout(mb.drop, dropout_of(s))
+    drop = Dropout(mb.drop, s.dropout)
     kinds = sorted({setting.describe() for setting, _ in jobs})
     progress = Progress(f"batch of {K} [{kinds[0] if len(kinds) == 1 else f'{len(kinds)} settings'}]", s.steps,
                         progress_every)
@@ -251,8 +247,8 @@ def evaluate_batch(mb: Members, alive: torch.Tensor) -> tuple[list[float], list[
     """engines.plain.evaluate for every member: mean loss over fresh test batches in the setting's
     mode (train: dropout on), and on the same batches with dropout off."""
     s = mb.setting
-    drop = Dropout(mb.drop if s.eval_mode == "train" else None, dropout_of(s))
-    off = Dropout(None, dropout_of(s))
+    drop = Dropout(mb.drop if s.eval_mode == "train" else None, s.dropout)
+    off = Dropout(None, s.dropout)
     twice = s.test_has_dropout  # else the dropout-off loss is the first one
     total, total_off = torch.zeros(mb.k, device=mb.dev), torch.zeros(mb.k, device=mb.dev)
     for _ in range(s.eval_batches):
