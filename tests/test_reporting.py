@@ -127,6 +127,33 @@ def test_compare_refuses_reports_it_cannot_compare(run, tmp_path, capsys, change
     assert message in capsys.readouterr().err
 
 
+def test_a_part_without_trials_is_reported_not_a_crash(run, tmp_path, capsys):
+    """An escape gain where no seed pair is discordant (every run escapes both ways) has no trials:
+    its estimate is nan, stored in JSON as "nan". The terminal table, the Markdown report, the
+    comparison and the forest plot each say so instead of failing (a lecture-rung run found this)."""
+    import numpy as np
+
+    from trainability.quantities import EscapeGain
+    from trainability.report import format_table, jsonable
+    from trainability.verdicts import part_record
+
+    d, report, _ = run
+    empty = jsonable(part_record(EscapeGain("a", "b"), np.zeros(0, dtype=bool), 0.05))
+    assert empty["estimate"] == "nan" and empty["n"] == 0 and empty["verdict"] == "inconclusive"
+    altered = copy.deepcopy(report)
+    r1 = next(c for c in altered["claims"] if c["claim_id"] == "R1")
+    r1["verdict"], r1["parts"] = "inconclusive", [empty]
+    assert "no trials (n 0) vs 0.5" in format_table(altered["claims"])
+    path = tmp_path / "empty.json"
+    path.write_text(json.dumps(altered))
+    assert cli.main(["report", str(path), "-o", str(tmp_path / "md")]) == 0
+    assert "no trials vs 0.5" in (tmp_path / "md" / "README.md").read_text()
+    assert (tmp_path / "md" / "forest.png").read_bytes()[:4] == b"\x89PNG"
+    assert cli.main(["compare", str(path), str(path)]) == 0  # nan against nan has not moved
+    assert cli.main(["compare", str(d / "out" / "claims.json"), str(path)]) == 1
+    assert "holds -> inconclusive" in capsys.readouterr().out
+
+
 def test_bad_input_to_the_commands_is_named(tmp_path, capsys):
     assert cli.main(["report", str(tmp_path / "missing.json"), "-o", str(tmp_path / "r")]) == 2
     assert "no report at" in capsys.readouterr().err

@@ -9,8 +9,10 @@ verdict changed or a claim is missing: a nightly job fails on it.
 
 from __future__ import annotations
 
+import math
+
 from .markdown import ReportError, check_report, fmt
-from .report import adjust
+from .report import adjust, share_of
 
 
 def _key(r: dict) -> tuple[str, str]:
@@ -48,7 +50,9 @@ def compare(old: dict, new: dict) -> dict:
             changed = True
         for i, (pa, pb) in enumerate(zip(ra["parts"], rb["parts"])):
             verdict_moved = pa["verdict"] != pb["verdict"]
-            estimate_moved = not (pa["low"] <= pb["estimate"] <= pa["high"] and pb["low"] <= pa["estimate"] <= pb["high"])
+            ea, eb = share_of(pa), share_of(pb)  # nan (no trials) is outside every interval: it moved unless both are nan
+            estimate_moved = (not (math.isnan(ea) and math.isnan(eb))
+                              and not (pa["low"] <= eb <= pa["high"] and pb["low"] <= ea <= pb["high"]))
             if verdict_moved or estimate_moved or ra["verdict"] != rb["verdict"]:
                 rows.append(dict(claim=k[0], tier=k[1], part=i, statement=pb["statement"],
                                  claim_verdict=(ra["verdict"], rb["verdict"]), verdict=(pa["verdict"], pb["verdict"]),

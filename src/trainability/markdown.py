@@ -15,7 +15,7 @@ import os
 import shutil
 import tempfile
 
-from .report import lecture_rows as report_lecture_rows
+from .report import lecture_rows as report_lecture_rows, share_of
 
 SCHEMA = 3  # the JSON report's schema this library writes and reads (older ones: see check_report)
 
@@ -40,6 +40,13 @@ def fmt(v) -> str:
     if v is None:
         return "-"
     return f"{v:.3g}"
+
+
+def _share(p: dict) -> str:
+    """A part's share with its interval against its level; "no trials" when nothing was counted."""
+    if not math.isfinite(share_of(p)):
+        return f"no trials vs {p['level']:g}"
+    return f"{fmt(p['estimate'])} [{fmt(p['low'])}, {fmt(p['high'])}] vs {p['level']:g}"
 
 
 def _num(v) -> float:
@@ -82,8 +89,7 @@ def claims_table(records: list[dict]) -> list[str]:
             flag = " (limit decides)" if (p.get("description") or {}).get("limit decides") else ""
             out.append(f"| {r['claim_id'] + kind if first else ''} | {tier if first else ''} | "
                        f"{'**' + r['verdict'] + '**' if first else ''} | {r.get('suite_verdict', '-') if first else ''} "
-                       f"| {p['quantity']}: {p['statement']}{flag} | {fmt(p['estimate'])} [{fmt(p['low'])}, "
-                       f"{fmt(p['high'])}] vs {p['level']:g} | {p['n']} | {p['verdict']} |")
+                       f"| {p['quantity']}: {p['statement']}{flag} | {_share(p)} | {p['n']} | {p['verdict']} |")
     return out
 
 

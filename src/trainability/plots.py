@@ -82,7 +82,7 @@ def forest(records: list[dict], path: str) -> str:
     for i, (_, p) in enumerate(rows):
         y = len(rows) - 1 - i
         ax.plot([p["low"], p["high"]], [y, y], color=colour.get(p["verdict"], "k"), lw=2)
-        ax.plot(p["estimate"], y, "o", color=colour.get(p["verdict"], "k"), ms=3)
+        ax.plot(float(p["estimate"]), y, "o", color=colour.get(p["verdict"], "k"), ms=3)  # "nan" (no trials): no dot
         ax.plot(p["level"], y, "|", color="k", ms=8)
     ax.set_yticks(range(len(rows)), [label for label, _ in reversed(rows)], fontsize=5)
     ax.set(xlim=(-0.02, 1.02), xlabel="share (interval: anytime-valid 95%); | the claimed level",

@@ -33,7 +33,7 @@ def format_table(records: list[dict], width: int = WIDTH) -> str:
                 f"n {r['n_seeds']}, {r['seconds']:.0f}s")
         lines.append(_clip(head + (f"; lecture {lecture}" if lecture else ""), width))
         for p in r["parts"]:
-            share = f"{p['estimate']:.2f} [{p['low']:.2f}, {p['high']:.2f}] vs {p['level']:g}"
+            share = format_share(p)
             flag = " (limit)" if (p.get("description") or {}).get("limit decides") else ""
             what = _clip(p.get("short", p["statement"]) + flag, text_w)
             lines.append(f"  {what.ljust(text_w)} {_clip(share, share_w).rjust(share_w)}  part {p['verdict']}")
@@ -42,6 +42,19 @@ def format_table(records: list[dict], width: int = WIDTH) -> str:
     if any((p.get("description") or {}).get("limit decides") for r in records for p in r["parts"]):
         lines.append("(limit): an information limit, not learning, decides this comparison; reported, not counted")
     return "\n".join(line.rstrip() for line in lines)
+
+
+def share_of(part: dict) -> float:
+    """A part record's estimate as a float: nan when the part had no trials (e.g. an escape gain
+    without one discordant pair), which a JSON report stores as the string "nan"."""
+    return float(part["estimate"])
+
+
+def format_share(part: dict) -> str:
+    """'0.92 [0.52, 1.00] vs 0.5', or 'no trials vs 0.5' when nothing could be counted."""
+    if not math.isfinite(share_of(part)):
+        return f"no trials (n {part['n']}) vs {part['level']:g}"
+    return f"{share_of(part):.2f} [{part['low']:.2f}, {part['high']:.2f}] vs {part['level']:g}"
 
 
 def _clip(text: str, width: int) -> str:
