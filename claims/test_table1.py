@@ -104,6 +104,16 @@ collapse the lecture reports is not reached by the rungs below its width, so "wi
 model collapses" is a claim about the lecture's exact setup, or about what the rule does not
 carry (e.g. the lr rule), not one that holds across widths.
 
+Measured, lecture rung (the lecture's exact setup on the CPU, ``--scale lecture --seeds 8``: the
+design capped at its first 8 seeds; base seed 0, 2026-11-29; runs shared with
+claims/test_symmetry.py): warm-up escaped on 4/8 seeds (steps 610-926; median 0.843, IQR
+0.328-3.51), no warm-up on 1/8 (step 592; median 3.507): DIGEST.md's 4/8 and 1/8 again, on fresh
+seeds. L6-chance inconclusive at 8: the gain is 3 of 3 discordant pairs and the no-warm-up run
+ends above 0.9 x floor on 7/8, each too few to decide; the lecture's 0.10 is one of the escaping
+half, its 3.37 the typical no-warm-up run. So at the lecture's width the table-1 contrast is
+there, but the deep-copy control (claims/test_symmetry.py) decides it: with the layers redrawn
+both settings escape on 8/8.
+
 Expected verdicts are recorded per tier below; a recorded "refuted" or "inconclusive" is a strict
 xfail (the test fails if the verdict changes), and a placebo fails if it holds.
 """
