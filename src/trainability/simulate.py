@@ -30,7 +30,7 @@ FLOOR, STEPS = 3.5, 400
 DESIGNS = {  # name -> (start, step, cap), as verdicts.Design
     "fixed 8": (8, 1, 8), "fixed 72": (72, 1, 72), "tier 12/6/24": (12, 6, 24), "L6 24/24/72": (24, 24, 72),
     "every seed 7..72": (7, 1, 72), "L6 extended to 144": (24, 24, 144),
-    "escape 24/24/48": (24, 24, 48), "symmetry-cold 24/24/96": (24, 24, 96), "fixed 24": (24, 1, 24), "lecture 8/4/20": (8, 4, 20),
+    "escape 24/24/48": (24, 24, 48), "fixed 24": (24, 1, 24), "lecture 8/4/20": (8, 4, 20),
     "lecture escape 16/16/48": (16, 16, 48),
     "sequence 12/12/36": (12, 12, 36), "too free 16/16/48": (16, 16, 48), "spread 28/10/48": (28, 10, 48),
 }
