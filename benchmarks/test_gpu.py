@@ -12,9 +12,9 @@ import pytest
 import torch
 
 from test_throughput import lecture_loop
-from trainability.pool import Runner
-from trainability.tables import rows
-from trainability.tiers import LECTURE
+from trainability.runs.pool import Runner
+from trainability.studies.lecture import rows
+from trainability.studies.rungs import LECTURE
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device: the GPU targets need one")
 

@@ -11,18 +11,18 @@ import time
 import pytest
 import torch
 
-from trainability.pool import Runner, available_cores, keep_freed_memory
-from trainability.tiers import get_tier
+from trainability.runs.pool import Runner, available_cores, keep_freed_memory
+from trainability.studies.rungs import get_tier
 
 RESULTS: dict[str, float] = {}
 
 
 def lecture_loop(setting, seed: int, device: str = "cpu") -> None:
     """The lecture's loop, verbatim in spirit: default Adam, fresh batch, loss.item() per step."""
-    from trainability.models import build_model
+    from trainability.systems import build_model
 
     torch.manual_seed(seed)
-    model = build_model(setting.model_name, setting.model).to(device)
+    model = build_model(setting.system, setting.model).to(device)
     model.train()
     optimizer = torch.optim.Adam(model.parameters(), lr=setting.lr)
     task = setting.task

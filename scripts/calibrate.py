@@ -23,20 +23,20 @@ import time
 
 import numpy as np
 
-from trainability import tables
-from trainability.models import TransformerConfig
-from trainability.pool import Runner
-from trainability.setting import Setting, derive_seed
+from trainability.studies import lecture as tables
+from trainability.systems.transformer import TransformerConfig
+from trainability.runs.pool import Runner
+from trainability.training.setting import Setting, derive_seed, Crossing
 from trainability.tasks import LectureTask
-from trainability.tiers import Tier
-from trainability.verdicts import Design
+from trainability.studies.rungs import Tier
+from trainability.decisions.verdicts import Design
 
 REFERENCE = {"escape_warm": 4 / 8, "escape_cold": 1 / 8, "rel_1e-4": 0.55 / 3.5, "rel_1e-5": 2.31 / 3.5}
 
 
 def candidate(d: int, ffn: int, in_dim: int, lr_scale: float, steps: int = 400) -> Tier:
     model = TransformerConfig(in_dim=in_dim, d_model=d, n_heads=4, n_layers=6, ffn=ffn)
-    base = Setting(model=model, task=LectureTask(in_dim=in_dim), steps=steps, eval_batches=100, escape_window=20)
+    base = Setting(model=model, task=LectureTask(in_dim=in_dim), steps=steps, eval_batches=100, escape=Crossing(window=20))
     return Tier(f"d{d}/F{ffn}/I{in_dim}/lr x{lr_scale:g}/{steps} steps", base, lr_scale, Design(), "candidate")
 
 
@@ -53,7 +53,7 @@ CANDIDATES = [
 
 
 def measure(runner: Runner, tier: Tier, n: int) -> dict:
-    table1 = tables.settings(tier, 1)  # the lecture's rows, defined once (trainability.tables)
+    table1 = tables.settings(tier, 1)  # the lecture's rows, defined once (trainability.studies.lecture)
     settings = {"warm": table1["lr 1e-3, 1% warm-up"], "cold": table1["lr 1e-3, no warm-up"],
                 "1e-4": table1["lr 1e-4, no warm-up"], "1e-5": table1["lr 1e-5, no warm-up"]}
     seeds = [derive_seed("calibration", i) for i in range(n)]

@@ -23,11 +23,11 @@ import logging
 
 import numpy as np
 
-from trainability.pool import Runner
-from trainability.setting import derive_seed
-from trainability.stats import wilson
-from trainability.store import RunStore
-from trainability.tiers import LECTURE
+from trainability.runs.pool import Runner
+from trainability.training.setting import derive_seed
+from trainability.decisions.stats import wilson
+from trainability.runs.store import RunStore
+from trainability.studies.rungs import LECTURE
 
 WARM = dict(lr=1e-3, warmup_fraction=0.01)
 ROWS = {  # label -> Tier.setting arguments, lecture units

@@ -1,9 +1,9 @@
-"""Tune every (task, family) of the sequence claims by trainability.families.tune, the procedure
+"""Tune every (task, family) of the sequence claims by trainability.studies.sequence.tune, the procedure
 fixed in advance (its grid, seeds and criterion are in families.py), and print the winners as
-claims/sequence_tuning.json, which the sequence claims read (families.load_tuned), with every
+claims/sequence/sequence_tuning.json, which the sequence claims read (studies.sequence.load_tuned), with every
 option's median.
 
-    python scripts/tune_sequence.py [--store .trainability/tuning.sqlite] [--json claims/sequence_tuning.json]
+    python scripts/tune_sequence.py [--store .trainability/tuning.sqlite] [--json claims/sequence/sequence_tuning.json]
 
 The tuning seeds come from the key "tuning", disjoint from every claim's seeds. About 4 minutes
 on 2 cores; the store keeps the runs, so a rerun reads them.
@@ -15,15 +15,15 @@ import argparse
 import json
 import time
 
-from trainability.families import EXTRA_LR, FAMILIES, GRID, TUNE_SEEDS, option_label, sweep_tasks, tune
-from trainability.pool import Runner
-from trainability.store import RunStore
+from trainability.studies.sequence import EXTRA_LR, FAMILIES, GRID, TUNE_SEEDS, option_label, sweep_tasks, tune
+from trainability.runs.pool import Runner
+from trainability.runs.store import RunStore
 
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--store", default=".trainability/tuning.sqlite")
-    parser.add_argument("--json", default="claims/sequence_tuning.json")
+    parser.add_argument("--json", default="claims/sequence/sequence_tuning.json")
     parser.add_argument("--base-seed", type=int, default=0)
     args = parser.parse_args(argv)
     start = time.perf_counter()

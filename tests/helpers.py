@@ -4,13 +4,14 @@ import math
 
 import numpy as np
 
-from trainability.models import TransformerConfig
-from trainability.setting import RunResult, Setting, derive_seed
+from trainability.systems.transformer import TransformerConfig
+from trainability.training.result import RunResult
+from trainability.training.setting import Setting, derive_seed, Crossing
 from trainability.tasks import LectureTask
 
 TINY_MODEL = TransformerConfig(in_dim=3, d_model=8, n_heads=2, n_layers=2, ffn=16)
 TINY = Setting(model=TINY_MODEL, task=LectureTask(batch=4, length=3, in_dim=3), steps=12, eval_batches=3,
-               escape_window=4)
+               escape=Crossing(window=4))
 
 
 class FakeRunner:

@@ -14,10 +14,12 @@ import pytest
 from hypothesis import given, strategies as st
 
 from helpers import TINY, TINY_MODEL
-from trainability.engines import batch_key, run, run_batch
-from trainability.engines.batched import Members
-from trainability.models import ATTENTIONS, CNNConfig, RNNConfig
-from trainability.setting import Setting
+from trainability.training.engines import batch_key, run, run_batch
+from trainability.training.engines.batched import Members
+from trainability.systems.transformer import ATTENTIONS
+from trainability.systems.cnn import CNNConfig
+from trainability.systems.rnn import RNNConfig
+from trainability.training.setting import Setting, Crossing
 from trainability.tasks import LectureTask, SequenceTask
 
 
@@ -62,10 +64,10 @@ def test_equivalence_over_sizes_layouts_and_seeds(d_heads, layers, ffn, in_dim, 
 def test_the_dropout_off_test_leaves_the_lectures_test_loss_as_it_was():
     import torch
 
-    from trainability import masks
-    from trainability.engines.common import init_model
-    from trainability.engines.plain import evaluate
-    from trainability.setting import Streams
+    from trainability.training import masks
+    from trainability.training.engines.common import init_model
+    from trainability.training.engines.plain import evaluate
+    from trainability.training.setting import Streams
 
     s, streams = dataclasses.replace(TINY, eval_batches=3), Streams.of(0)
     model = masks.install(init_model(s, streams), streams.dropout)
@@ -113,7 +115,7 @@ def test_a_members_result_does_not_depend_on_its_batch_mates():
 
 
 def test_runner_groups_compatible_jobs_and_splits_them_over_workers():
-    from trainability.pool import Runner
+    from trainability.runs.pool import Runner
 
     runner = Runner("cpu", workers=2, batch=3)
     other = dataclasses.replace(TINY, steps=TINY.steps + 1)
@@ -132,7 +134,7 @@ def test_runner_groups_compatible_jobs_and_splits_them_over_workers():
 def test_rnn_members_match_their_plain_runs(cell, width, layers, scale, kind, seeds):
     task = SequenceTask(kind, length=5, batch=3, window=3)
     setting = Setting(model=RNNConfig(in_dim=2, width=width, layers=layers, cell=cell, recurrent_scale=scale),
-                      task=task, model_name="rnn", lr=3e-3, steps=6, eval_batches=2, escape_level=task.floor)
+                      task=task, system="rnn", lr=3e-3, steps=6, eval_batches=2, escape=Crossing(level=1.0))
     jobs = [(setting, seed) for seed in seeds] + [(dataclasses.replace(setting, lr=1e-2, warmup=3), seeds[0])]
     for (s, seed), member in zip(jobs, run_batch(jobs)):
         _assert_same(run(s, seed), member)
@@ -145,7 +147,7 @@ def test_cnn_members_match_their_plain_runs(width, depth, kernel, causal, seeds)
         kernel += 1
     task = SequenceTask("bag-of-words", length=6, batch=3, window=4)
     setting = Setting(model=CNNConfig(in_dim=2, width=width, depth=depth, kernel=kernel, causal=causal), task=task,
-                      model_name="cnn", lr=3e-3, steps=6, eval_batches=2, escape_level=task.floor)
+                      system="cnn", lr=3e-3, steps=6, eval_batches=2, escape=Crossing(level=1.0))
     jobs = [(setting, seed) for seed in seeds] + [(dataclasses.replace(setting, lr=1e-2, warmup=3), seeds[0])]
     for (s, seed), member in zip(jobs, run_batch(jobs)):
         _assert_same(run(s, seed), member)

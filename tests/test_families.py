@@ -5,9 +5,9 @@ import math
 import pytest
 
 from helpers import FakeRunner
-from trainability import families
-from trainability.families import FAMILIES, GRID, REACH, sequence_setting, tune
-from trainability.models import build_model, n_params
+from trainability.studies import sequence as families
+from trainability.studies.sequence import FAMILIES, GRID, REACH, sequence_setting, tune
+from trainability.systems import build_model, n_params
 from trainability.tasks import SequenceTask
 
 TASK = SequenceTask("n-gram", window=4)
@@ -56,7 +56,7 @@ def test_bad_family_options_are_refused():
 def test_the_recorded_tuning_covers_every_cell_with_an_option_of_its_grid():
     from pathlib import Path
 
-    tuned = families.load_tuned(Path(__file__).parents[1] / "claims" / "sequence_tuning.json")
+    tuned = families.load_tuned(Path(__file__).parents[1] / "claims" / "sequence" / "sequence_tuning.json")
     for task in families.sweep_tasks():
         for f in FAMILIES:
             option = tuned[(task.describe(), f)]

@@ -4,8 +4,9 @@ import pytest
 import torch
 from hypothesis import given, strategies as st
 
-from trainability.inits import INITS, apply_init, check_init, touched
-from trainability.models import TransformerConfig, build_model
+from trainability.training.inits import INITS, apply_init, check_init, touched
+from trainability.systems.transformer import TransformerConfig
+from trainability.systems import build_model
 
 SMALL = TransformerConfig(d_model=16, n_heads=2, n_layers=2, ffn=32, in_dim=4)
 

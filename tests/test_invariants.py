@@ -6,8 +6,11 @@ test_inductive_bias.py)."""
 import torch
 from hypothesis import given, strategies as st
 
-from trainability.influence import by_lag, influence, profile
-from trainability.models import CNNConfig, RNNConfig, TransformerConfig, build_model
+from trainability.measure.influence import by_lag, influence, profile
+from trainability.systems.cnn import CNNConfig
+from trainability.systems.rnn import RNNConfig
+from trainability.systems.transformer import TransformerConfig
+from trainability.systems import build_model
 
 INPUTS = 8
 

@@ -1,5 +1,6 @@
-"""The package's layers: no module imports one above its layer, and no import circle. Imports
-are read from the source (every import statement, at module level or inside a function)."""
+"""The package's layers, on folders: every top-level folder (or module) is a band; no module imports
+one of a band above its own, no import circle, no module over the size a reader takes in at once.
+Imports are read from the source (every import statement, at module level or inside a function)."""
 
 import ast
 import subprocess
@@ -9,16 +10,20 @@ from pathlib import Path
 import trainability
 
 ROOT = Path(trainability.__file__).parent
-LAYERS = [  # bottom first; a module may import its own layer's modules (no circle) and those below
-    {"models", "tasks", "inits", "schedules", "masks", "stats", "influence", "progress"},
-    {"setting"},
-    {"engines", "engines.common", "engines.plain", "engines.batched", "engines.sequence", "store", "quantities"},
-    {"pool", "verdicts"},
-    {"tiers", "families", "properties", "simulate", "tables"},
-    {"session", "report", "markdown", "plots", "compare"},
-    {"plugin", "cli", "__main__"},
+BANDS = [  # bottom first; a module may import its own band's modules (no circle) and those below
+    {"checks", "text", "numerics"},
+    {"tasks"},
+    {"systems"},
+    {"measure"},
+    {"training"},
+    {"runs", "decisions"},
+    {"studies"},
+    {"report"},
+    {"plugin"},
+    {"cli", "__main__"},
 ]
-LEVEL = {name: i for i, layer in enumerate(LAYERS) for name in layer}
+LEVEL = {name: i for i, band in enumerate(BANDS) for name in band}
+MOST_LINES = 450
 
 
 def modules() -> dict[str, Path]:
@@ -29,6 +34,10 @@ def modules() -> dict[str, Path]:
         if name:  # the package root re-exports lazily; it is nobody's dependency
             out[name] = path
     return out
+
+
+def band(name: str) -> int:
+    return LEVEL[name.split(".")[0]]
 
 
 def imports(name: str, path: Path, known: set[str]) -> set[str]:
@@ -56,12 +65,13 @@ def graph() -> dict[str, set[str]]:
     return {name: imports(name, path, set(mods)) for name, path in mods.items()}
 
 
-def test_every_module_has_a_layer():
-    assert set(modules()) == set(LEVEL), "add new modules to LAYERS (and to trainability/__init__.py's list)"
+def test_every_folder_and_module_has_a_band():
+    tops = {name.split(".")[0] for name in modules()}
+    assert tops == set(LEVEL), f"add new folders to BANDS (and to trainability/__init__.py's map): {tops ^ set(LEVEL)}"
 
 
-def test_no_module_imports_one_above_its_layer():
-    upward = [(m, d) for m, deps in graph().items() for d in deps if LEVEL[d] > LEVEL[m]]
+def test_no_module_imports_one_above_its_band():
+    upward = [(m, d) for m, deps in graph().items() for d in deps if band(d) > band(m)]
     assert not upward, f"upward imports (module -> what it imports): {upward}"
 
 
@@ -83,18 +93,25 @@ def test_the_imports_have_no_circle():
     assert not circles, f"import circles: {circles}"
 
 
+def test_no_module_is_longer_than_a_reader_takes_in():
+    long = {name: n for name, path in modules().items() if (n := len(path.read_text().splitlines())) > MOST_LINES}
+    assert not long, f"split these modules (lines): {long}"
+
+
 def test_the_checker_sees_upward_and_circular_imports(tmp_path):
     pkg = tmp_path / "trainability"
-    (pkg / "engines").mkdir(parents=True)
-    (pkg / "models.py").write_text("from .engines.plain import run\n")
-    (pkg / "engines" / "__init__.py").write_text("")
-    (pkg / "engines" / "plain.py").write_text("def f():\n    from .. import models\n")
-    assert imports("models", pkg / "models.py", {"models", "engines.plain"}) == {"engines.plain"}
-    assert imports("engines.plain", pkg / "engines" / "plain.py", {"models", "engines.plain"}) == {"models"}
+    (pkg / "training").mkdir(parents=True)
+    (pkg / "tasks.py").write_text("from .training.plain import run\n")
+    (pkg / "training" / "__init__.py").write_text("")
+    (pkg / "training" / "plain.py").write_text("def f():\n    from .. import tasks\n")
+    known = {"tasks", "training.plain"}
+    assert imports("tasks", pkg / "tasks.py", known) == {"training.plain"}
+    assert imports("training.plain", pkg / "training" / "plain.py", known) == {"tasks"}
+    assert band("training.plain") > band("tasks")
 
 
 def test_importing_the_plugin_or_the_package_loads_no_heavy_library():
-    code = ("import sys, trainability, trainability.plugin; "
+    code = ("import sys, trainability, trainability.plugin, trainability.plugin.recorder, trainability.runs.progress; "
             "print(sorted(m for m in ('torch', 'numpy', 'scipy', 'numba', 'hypothesis') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

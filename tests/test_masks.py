@@ -12,9 +12,9 @@ import torch
 from hypothesis import given, strategies as st
 
 from helpers import TINY_MODEL
-from trainability import masks
-from trainability.masks import MaskStream, StreamAttention, StreamDropout, dropout, install, relu_dropout_
-from trainability.models import build_model
+from trainability.training import masks
+from trainability.training.masks import MaskStream, StreamAttention, StreamDropout, dropout, install, relu_dropout_
+from trainability.systems import build_model
 
 
 def _draw(seeds, shape, p):

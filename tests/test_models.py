@@ -3,7 +3,8 @@ import pytest
 import torch
 from hypothesis import given, strategies as st
 
-from trainability.models import MODELS, TransformerConfig, build_model, n_params
+from trainability.systems import SYSTEMS, build_model, n_params
+from trainability.systems.transformer import TransformerConfig
 
 
 def test_lecture_model_has_the_lecture_parameter_count():
@@ -72,11 +73,12 @@ def test_bad_configs_name_the_valid_choices(kwargs, match):
 
 
 def test_unknown_model_names_the_registry():
-    with pytest.raises(ValueError, match="valid models: " + ", ".join(sorted(MODELS))):
+    with pytest.raises(ValueError, match="valid models: " + ", ".join(sorted(SYSTEMS))):
         build_model("resnet")
 
 
-from trainability.models import CNNConfig, RNNConfig  # noqa: E402
+from trainability.systems.cnn import CNNConfig
+from trainability.systems.rnn import RNNConfig  # noqa: E402
 
 
 @pytest.mark.parametrize("kwargs, match", [
@@ -110,7 +112,7 @@ def test_sequence_models_map_t_b_2i_to_t_b_i(name, cfg):
 
 def test_attention_entropy_is_deterministic_and_leaves_the_mode_alone():
     """It used to run the attention in train mode, dropping weights with the unseeded global RNG."""
-    from trainability.influence import attention_entropy
+    from trainability.measure.attention import attention_entropy
 
     cfg = TransformerConfig(in_dim=3, d_model=8, n_heads=2, n_layers=1, ffn=16, dropout=0.5)
     model = build_model("lecture_transformer", cfg, seed=0)

@@ -5,29 +5,30 @@ import torch
 
 CLAIM_FILE = """
 import dataclasses
-from trainability.models import TransformerConfig
-from trainability.setting import Setting
+from trainability.systems.transformer import TransformerConfig
+from trainability.training.setting import Setting, Crossing
 from trainability.tasks import LectureTask
-from trainability.quantities import TypicalRatio
+from trainability.decisions.quantities import TypicalRatio
 
 TINY = Setting(model=TransformerConfig(in_dim=3, d_model=8, n_heads=2, n_layers=1, ffn=16),
-               task=LectureTask(batch=4, length=3, in_dim=3), steps=30, eval_batches=2, escape_window=4)
+               task=LectureTask(batch=4, length=3, in_dim=3), steps=30, eval_batches=2, escape=Crossing(window=4))
 
 import pytest
 
+EXPECTED = {"T1": {"*": ("holds", "a faster lr trains further in 30 steps")},
+            "T2": {"*": ("refuted", "a tiny lr cannot win in 30 steps")}}
+
 @pytest.mark.claim("T1")
 def test_lr_claim(claims):
-    out = claims.decide(title="lr 3e-3 beats lr 1e-6", source="test",
-                        settings={"fast": dataclasses.replace(TINY, lr=3e-3), "slow": dataclasses.replace(TINY, lr=1e-6)},
-                        parts=[TypicalRatio("fast", "slow", 0.8)], lecture={"slow": 2.31})
-    claims.check(out)
+    claims.decide(title="lr 3e-3 beats lr 1e-6", source="test",
+                  settings={"fast": dataclasses.replace(TINY, lr=3e-3), "slow": dataclasses.replace(TINY, lr=1e-6)},
+                  parts=[TypicalRatio("fast", "slow", 0.8)], lecture={"slow": 2.31})
 
 @pytest.mark.claim("T2")
 def test_expected_refuted(claims):
-    out = claims.decide(title="lr 1e-6 beats lr 3e-3", source="test",
-                        settings={"slow": dataclasses.replace(TINY, lr=1e-6), "fast": dataclasses.replace(TINY, lr=3e-3)},
-                        parts=[TypicalRatio("slow", "fast", 0.8)])
-    claims.check(out, {claims.tier.name: ("refuted", "a tiny lr cannot win in 30 steps")})
+    claims.decide(title="lr 1e-6 beats lr 3e-3", source="test",
+                  settings={"slow": dataclasses.replace(TINY, lr=1e-6), "fast": dataclasses.replace(TINY, lr=3e-3)},
+                  parts=[TypicalRatio("slow", "fast", 0.8)])
 """
 
 ARGS = ("--seeds", "8", "--workers", "1", "-p", "no:randomly")
@@ -41,8 +42,8 @@ def test_summary_table_and_json_report(pytester):
     result = pytester.runpytest_subprocess(*ARGS, "--base-seed", "17", f"--claims-report={report}")
     result.assert_outcomes(passed=1, xfailed=1)
     result.stdout.fnmatch_lines(["trainability: base seed 17, scale cpu*", "*trainability claims*",
-                                 "claim [[]rung[]]: VERDICT*", "T1 [[]cpu[]]: HOLDS (suite: holds)*",
-                                 "  fast loss < 0.8 x slow*part holds", "T2 [[]cpu[]]: REFUTED*",
+                                 "claim [[]rung[]]: VERDICT*", "T1: HOLDS (suite: holds)*expected holds*",
+                                 "  fast loss < 0.8 x slow*part holds", "T2: REFUTED*expected refuted*",
                                  "suite level (Holm*", "  1 of 2 claims hold*"])
     data = json.loads(report.read_text())
     assert data["base_seed"] == 17 and data["torch_version"] == torch.__version__
@@ -51,6 +52,8 @@ def test_summary_table_and_json_report(pytester):
                 "seconds", "torch_version", "device", "alpha"):
         assert key in t1, key
     assert t1["verdict"] == "holds" and t1["n_seeds"] == 8 and t1["settings"]["slow"]["lecture"] == 2.31
+    assert t1["tier"] == "-" and t1["expected"] == {"verdict": "holds", "why": "a faster lr trains further in 30 steps"}
+    assert data["library"]["run_code"] and data["library"]["decide_code"]
     assert {"median", "q1", "q3", "n", "diverged"} <= set(t1["settings"]["fast"])
     assert {"quantity", "estimate", "low", "high", "level", "method", "n", "verdict", "adjusted_verdict",
             "p_value"} <= set(t1["parts"][0])
@@ -68,13 +71,13 @@ def test_rung(claims, rung):
 
 @pytest.mark.claim("S")
 def test_other(claims):
-    assert claims.tier_label in ("cpu", "ladder", "d64")
+    assert claims.tier_label == "-"  # a claim that does not scale
 """, test_plain="""
 import pytest
 
 @pytest.mark.claim("P")
 def test_plain(claims):
-    assert claims.tier.name == "proxy" and claims.tier_label == "cpu"
+    assert claims.tier.name == "proxy" and claims.tier_label == "-"
 """)
     result = pytester.runpytest_subprocess("-p", "no:randomly", "--no-store", "--co", "-q", "--scale", "ladder")
     result.stdout.fnmatch_lines(["*test_rung[[]proxy[]]", "*test_rung[[]d32[]]", "*test_rung[[]d64[]]",
@@ -87,6 +90,24 @@ def test_plain(claims):
     result = pytester.runpytest_subprocess("-p", "no:randomly", "--no-store", "--scale", "huge")
     assert result.ret != 0
     result.stderr.fnmatch_lines(["*--scale*invalid choice*huge*cpu*ladder*proxy*d32*"])
+
+
+def test_the_harness_applies_the_files_expectations_and_reports_what_it_lacks(pytester):
+    """EXPECTED is read by the fixture: a recorded verdict that comes out differently fails, a
+    claim with no entry for its rung asserts nothing and is reported as never measured."""
+    wrong = CLAIM_FILE.replace('("refuted", "a tiny lr', '("holds", "a tiny lr')
+    pytester.makepyfile(test_claims=wrong)
+    result = pytester.runpytest_subprocess(*ARGS)
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["*T2*REFUTED*"])
+    silent = CLAIM_FILE.replace('"T2": {"*":', '"T3": {"*":')
+    pytester.makepyfile(test_claims=silent)
+    report = pytester.path / "r.json"
+    result = pytester.runpytest_subprocess(*ARGS, f"--claims-report={report}")
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(["T2: REFUTED*never measured*"])
+    t2 = next(c for c in json.loads(report.read_text())["claims"] if c["claim_id"] == "T2")
+    assert t2["verdict"] == "refuted" and t2["expected"] is None
 
 
 def test_records_survive_xdist_workers(pytester):
@@ -139,7 +160,7 @@ def test_markers_are_registered(pytester):
 
 
 def test_grid_rows_from_several_claims_make_one_table():
-    from trainability.report import format_grids
+    from trainability.report.summary import format_grids
 
     records = [{"extra": {"grid": "G", "row": "a", "cells": {"x": 0.5, "y": 0.25}}},
                {"extra": {"grid": "G", "row": "b", "cells": {"x": 1.0, "y": 0.125}}}, {"extra": {}}]
@@ -200,7 +221,7 @@ def test_the_plugin_loads_with_dash_p_when_it_is_also_installed(pytester):
 
 
 def test_a_read_only_store_is_refused_before_any_run(pytester, monkeypatch):
-    from trainability import store as store_module
+    from trainability.runs import store as store_module
 
     pytester.makepyfile(test_claims=NO_RUN)
     path = pytester.path / "ro.sqlite"
@@ -208,7 +229,7 @@ def test_a_read_only_store_is_refused_before_any_run(pytester, monkeypatch):
     # root may write any file, so make the store's write refuse as a read-only file's would
     pytester.makeconftest("""
 import sqlite3
-from trainability import store
+from trainability.runs import store
 
 class _ReadOnly(sqlite3.Connection):
     def execute(self, sql, *args):
@@ -258,13 +279,13 @@ def test_the_slow_marker_selects_the_slow_claims(pytestconfig):
 
 def test_the_plugins_scales_are_the_tiers():
     from trainability.plugin import RUNGS, SCALES
-    from trainability.tiers import SCALES as TIER_SCALES, TIERS
+    from trainability.studies.rungs import SCALES as TIER_SCALES, TIERS
 
     assert RUNGS == tuple(TIERS) and SCALES == TIER_SCALES
 
 
 def test_the_lectures_numbers_stand_beside_ours():
-    from trainability.report import format_lecture_rows
+    from trainability.report.summary import format_lecture_rows
 
     s = {"lecture": 0.1, "n": 24, "median": 3.3, "q1": 0.12, "q3": 3.5, "escaped": 11}
     records = [{"tier": "cpu", "settings": {"warm": dict(s, n=12)}}, {"tier": "cpu", "settings": {"warm": s, "x": {

@@ -14,7 +14,7 @@ TRAINS_FOREVER = """
 import dataclasses, sys
 sys.path.insert(0, {tests!r})
 from helpers import TINY
-from trainability.pool import Runner
+from trainability.runs.pool import Runner
 
 if __name__ == "__main__":
     runner = Runner("cpu", workers=2, batch=0)
@@ -69,7 +69,7 @@ UNGUARDED = """
 import sys
 sys.path.insert(0, {tests!r})
 from helpers import TINY
-from trainability.pool import Runner
+from trainability.runs.pool import Runner
 
 runner = Runner("cpu", workers=2, batch=0)
 print([r.seed for r in runner.results([(TINY, 0), (TINY, 1)])])

@@ -10,43 +10,48 @@ import sys
 import pytest
 
 from trainability import cli
-from trainability.compare import compare, merge_reports
-from trainability.markdown import ReportError, check_report, percentile
+from trainability.report.compare import compare, merge_reports
+from trainability.report.markdown import ReportError, check_report, percentile
 
 CLAIMS = """
 import dataclasses
 import pytest
-from trainability.models import TransformerConfig
-from trainability.quantities import TypicalRatio
-from trainability.setting import Setting
+from trainability.systems.transformer import TransformerConfig
+from trainability.decisions.quantities import TypicalRatio
+from trainability.decisions.verdicts import Design
+from trainability.training.setting import Setting, Crossing
 from trainability.tasks import LectureTask
 
 TINY = Setting(model=TransformerConfig(in_dim=3, d_model=8, n_heads=2, n_layers=1, ffn=16),
-               task=LectureTask(batch=4, length=3, in_dim=3), steps=30, eval_batches=2, escape_window=4)
+               task=LectureTask(batch=4, length=3, in_dim=3), steps=30, eval_batches=2, escape=Crossing(window=4))
 FAST, SLOW = "lr 1e-3, 1% warm-up", "lr 1e-5, no warm-up"  # two of the lecture's table-1 rows, by name
 SETTINGS = {FAST: dataclasses.replace(TINY, lr=3e-3), SLOW: dataclasses.replace(TINY, lr=1e-6)}
 
+pytestmark = pytest.mark.ladder  # decided per rung of the scale, as the lecture's claims are
+DESIGN = Design(start=8, step=8, cap=8)  # one look at 8 seeds
+
+EXPECTED = {"R1": {"*": ("holds", "a faster lr trains further in 30 steps")},
+            "R2": {"*": ("refuted", "a tiny lr cannot win in 30 steps")},
+            "R3": {"*": ("not holds", "A/A placebo")}}
+
 @pytest.mark.claim("R1")
 def test_fast(claims):
-    out = claims.decide(title="fast beats slow", source="test", settings=SETTINGS,
-                        parts=[TypicalRatio(FAST, SLOW, 0.8)], lecture={FAST: 0.10, SLOW: 2.31})
-    claims.check(out)
+    claims.decide(title="fast beats slow", source="test", settings=SETTINGS, design=DESIGN,
+                  parts=[TypicalRatio(FAST, SLOW, 0.8)], lecture={FAST: 0.10, SLOW: 2.31})
 
 @pytest.mark.claim("R2")
 def test_slow(claims):
-    out = claims.decide(title="slow beats fast", source="test", settings=SETTINGS,
-                        parts=[TypicalRatio(SLOW, FAST, 0.8)], lecture={FAST: 0.10, SLOW: 2.31})
-    claims.check(out, {"*": ("refuted", "a tiny lr cannot win in 30 steps")})
+    claims.decide(title="slow beats fast", source="test", settings=SETTINGS, design=DESIGN,
+                  parts=[TypicalRatio(SLOW, FAST, 0.8)], lecture={FAST: 0.10, SLOW: 2.31})
 
 @pytest.mark.claim("R3")
 def test_placebo(claims):
     fast = SETTINGS[FAST]
-    out = claims.decide(title="A/A", source="test", extra={"placebo": True},
-                        settings={"a": fast, "b": dataclasses.replace(fast, replicate=1)},
-                        parts=[TypicalRatio("a", "b", 0.8)])
-    claims.check(out, {"*": ("not holds", "A/A placebo")})
+    claims.decide(title="A/A", source="test", extra={"placebo": True}, design=DESIGN,
+                  settings={"a": fast, "b": dataclasses.replace(fast, replicate=1)},
+                  parts=[TypicalRatio("a", "b", 0.8)])
 """
-ARGS = ["--seeds", "8", "--workers", "1", "-p", "no:randomly", "-q"]
+ARGS = ["--workers", "1", "-p", "no:randomly", "-q"]
 
 
 def _pytest(cwd, *args) -> subprocess.CompletedProcess:
@@ -67,20 +72,24 @@ def run(tmp_path_factory):
 def test_the_markdown_report_has_every_section_and_figure(run):
     d, report, stdout = run
     text = (d / "report" / "README.md").read_text()
-    for needle in ("| base seed | 0 |", "| scale | cpu |", "| torch |", "git ", "Suite level (Holm",
-                   "| R1 | cpu |", "R3 (placebo)", "typical seed", "## The lecture's tables beside ours",
-                   "| table 1: row | lecture |", "| lr 1e-3, 1% warm-up | 0.1 | cpu |", "R1 (holds), R2 (refuted)"):
+    for needle in ("| base seed | 0 |", "| scale | cpu |", "| rungs | proxy |", "| torch |", "git ", "run code ",
+                   "Suite level (Holm", "| [R1](#r1-proxy) | proxy | **holds** | holds |", "(#r3-proxy) (placebo)",
+                   "### R1 [proxy]", "### R3 [proxy]", "typical seed", "expected **refuted**: a tiny lr cannot win",
+                   "## The lecture's tables beside ours", "| table 1: row | lecture |",
+                   "| lr 1e-3, 1% warm-up | 0.1 | proxy |", "R1 (holds), R2 (refuted)"):
         assert needle in text, needle
-    pngs = {"forest.png", "influence.png", "table1-cpu-loss.png", "table1-cpu-escape.png"}
+    pngs = {"forest.png", "table1-proxy-loss.png", "table1-proxy-escape.png", "claim-R3_proxy-loss.png"}
     for name in pngs:
         assert (d / "report" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
         assert f"]({name})" in text
+    assert not (d / "report" / "influence.png").exists()  # L11's figure only in a report with L11 claims
     assert "claims markdown:" in stdout
 
 
 def test_the_json_keeps_per_seed_values_curves_and_versions(run):
     _, report, _ = run
-    assert report["schema"] == 3 and report["library"]["code"] and report["rungs"] == ["proxy"]
+    assert report["schema"] == 4 and report["library"]["code"] and report["rungs"] == ["proxy"]
+    assert report["library"]["run_code"] and report["library"]["decide_code"]
     s = report["claims"][0]["settings"]["lr 1e-3, 1% warm-up"]
     assert len(s["per_seed"]["final"]) == s["n"] == len(s["per_seed"]["seed"])
     assert len(s["curve"]["median"]) == 30 and s["curve"]["step"][-1] == 30
@@ -91,7 +100,7 @@ def test_the_terminal_summary_fits_100_columns(run):
     _, _, stdout = run
     table = stdout[stdout.index("claim [rung]"):stdout.index("claims report:")]
     assert max(map(len, table.splitlines())) <= 100
-    assert "R1 [cpu]: HOLDS" in table and "part holds" in table
+    assert "R1 [proxy]: HOLDS" in table and "part holds" in table and "expected holds" in table
 
 
 def test_compare_exits_0_on_identical_reports_and_1_on_a_changed_verdict(run, tmp_path, capsys):
@@ -107,7 +116,7 @@ def test_compare_exits_0_on_identical_reports_and_1_on_a_changed_verdict(run, tm
     new.write_text(json.dumps(altered))
     assert cli.main(["compare", str(old), str(new)]) == 1
     out = capsys.readouterr().out
-    assert "| R1 | cpu |" in out and "holds -> refuted" in out and "torch" in out
+    assert "| R1 | proxy |" in out and "holds -> refuted" in out and "torch" in out
     result = compare(report, altered)
     assert result["changed"] and [r["claim"] for r in result["rows"]] == ["R1"]
 
@@ -133,9 +142,9 @@ def test_a_part_without_trials_is_reported_not_a_crash(run, tmp_path, capsys):
     comparison and the forest plot each say so instead of failing (a lecture-rung run found this)."""
     import numpy as np
 
-    from trainability.quantities import EscapeGain
-    from trainability.report import format_table, jsonable
-    from trainability.verdicts import part_record
+    from trainability.decisions.quantities import EscapeGain
+    from trainability.report.summary import format_table, jsonable
+    from trainability.decisions.verdicts import part_record
 
     d, report, _ = run
     empty = jsonable(part_record(EscapeGain("a", "b"), np.zeros(0, dtype=bool), 0.05))
@@ -147,7 +156,7 @@ def test_a_part_without_trials_is_reported_not_a_crash(run, tmp_path, capsys):
     path = tmp_path / "empty.json"
     path.write_text(json.dumps(altered))
     assert cli.main(["report", str(path), "-o", str(tmp_path / "md")]) == 0
-    assert "no trials vs 0.5" in (tmp_path / "md" / "README.md").read_text()
+    assert "no trials (n 0) vs 0.5" in (tmp_path / "md" / "README.md").read_text()
     assert (tmp_path / "md" / "forest.png").read_bytes()[:4] == b"\x89PNG"
     assert cli.main(["compare", str(path), str(path)]) == 0  # nan against nan has not moved
     assert cli.main(["compare", str(d / "out" / "claims.json"), str(path)]) == 1
@@ -166,7 +175,7 @@ def test_bad_input_to_the_commands_is_named(tmp_path, capsys):
 
 def test_merging_refuses_a_claim_decided_twice_and_other_library_versions(run):
     _, report, _ = run
-    with pytest.raises(ReportError, match=r"claim R1 \[cpu\] is in both a.json and b.json"):
+    with pytest.raises(ReportError, match=r"claim R1 \[proxy\] is in both a.json and b.json"):
         merge_reports([report, report], ["a.json", "b.json"])
     other = copy.deepcopy(report)
     other["library"]["code"] = "0000"
@@ -225,7 +234,7 @@ def test_where_the_lectures_number_falls_among_our_seeds():
 def test_the_session_progress_line_counts_claims_and_estimates_the_time_left():
     import io
 
-    from trainability.progress import RUNS, SessionProgress
+    from trainability.runs.progress import RUNS, SessionProgress
 
     out = io.StringIO()
     p = SessionProgress(total=4, every=30, emit=lambda line: out.write(line + "\n"))

@@ -1,13 +1,16 @@
 import dataclasses
 import logging
 import math
+import warnings
 
 import pytest
+import torch
 
 from helpers import TINY
-from trainability.engines import run
-from trainability.pool import Runner
-from trainability.setting import Setting, escape_step
+from trainability.training.engines import run
+from trainability.runs.pool import EscapeWarning, Runner
+from trainability.training.result import crossing_step
+from trainability.training.setting import Crossing, Setting
 
 
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -45,15 +48,29 @@ def test_the_schedule_acts_on_adams_learning_rate():
     assert run(decayed, 0).losses[1] != run(fast, 0).losses[1]
 
 
-def test_escape_step_is_the_first_window_below_the_level():
-    assert escape_step([3.5] * 5 + [0.1] * 5, level=3.0, window=4) == 6  # mean(3.5, 3.5, 3.5, 0.1) = 2.65
-    assert escape_step([3.5] * 10, level=3.0, window=4) is None
-    assert escape_step([0.1] * 3, level=3.0, window=4) is None
+def test_the_escape_step_is_the_first_window_past_the_level():
+    assert crossing_step([3.5] * 5 + [0.1] * 5, threshold=3.0, window=4) == 6  # mean(3.5, 3.5, 3.5, 0.1) = 2.65
+    assert crossing_step([3.5] * 10, threshold=3.0, window=4) is None
+    assert crossing_step([0.1] * 3, threshold=3.0, window=4) is None  # fewer points than the window
+    # a measurement taken every 50 steps crossing upward: its third point is step 150
+    assert crossing_step([0.2, 0.6, 1.0], threshold=0.9, window=1, side="above", every=50) == 150
+    assert Crossing().threshold(3.5) == 3.0  # the lecture's 3.0 is 6/7 of its floor, exactly
+    assert Crossing(level=0.5, relative=False).threshold(3.5) == 0.5
+
+
+def test_an_escape_level_the_first_loss_already_passes_is_warned_about():
+    s = dataclasses.replace(TINY, escape=Crossing(level=10.0, window=2))  # 10 x floor: far above any loss at init
+    with pytest.warns(EscapeWarning, match="already below the escape level"):
+        (r,) = Runner("cpu", workers=1).results([(s, 0)])
+    assert r.starts_escaped and r.escape_step == 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the lecture's rule on its own task: no warning
+        Runner("cpu", workers=1).results([(TINY, 0)])
 
 
 @pytest.mark.parametrize("batch", [0, 64], ids=["plain", "batched"])
 def test_runner_pool_matches_in_process_runs_and_caches(batch):
-    from trainability.engines import run_batch
+    from trainability.training.engines import run_batch
 
     runner = Runner("cpu", workers=2, batch=batch)
     try:
@@ -95,13 +112,54 @@ def test_progress_lines_are_throttled(caplog):
     (dict(eval_mode="test"), "valid: train, eval"),
     (dict(schedule="step"), "valid schedules: constant, linear_decay, cosine"),
     (dict(init="he"), "valid inits: default, default_redrawn"),
-    (dict(model_name="resnet"), "valid models: cnn, lecture_transformer, rnn"),
-    (dict(model_name="rnn"), "model 'rnn' takes a RNNConfig, got a TransformerConfig"),
+    (dict(system="resnet"), "valid models: cnn, lecture_transformer, rnn"),
+    (dict(system="rnn"), "model 'rnn' takes a RNNConfig, got a TransformerConfig"),
     (dict(eval_batches=-1), "eval_batches must be a positive int"),
     (dict(eval_batches=0), r"eval_batches must be a positive int \(the test loss is the run's reported number"),
+    (dict(optimizer="sgd"), "valid optimizers: adam, radam, radam-paper"),
+    (dict(measures=("accuracy",)), "unknown measurement 'accuracy'"),
+    (dict(escape=Crossing(curve="accuracy")), "escape rule reads curve 'accuracy'.*valid: train_loss"),
 ])
 def test_bad_settings_fail_before_any_training(changes, match):
     with pytest.raises(ValueError, match=match):
+        dataclasses.replace(TINY, **changes)
+
+
+@dataclasses.dataclass
+class _Loose:  # a task that is not frozen
+    floor: float = 1.0
+
+    def sample(self, generator, device="cpu"):
+        return torch.zeros(1), torch.zeros(1)
+
+    def loss(self, y, target):
+        return (y - target).pow(2).mean()
+
+
+@dataclasses.dataclass(frozen=True)
+class _NoFloor:
+    def sample(self, generator, device="cpu"):
+        return torch.zeros(1), torch.zeros(1)
+
+    def loss(self, y, target):
+        return (y - target).pow(2).mean()
+
+
+@dataclasses.dataclass(frozen=True)
+class _UnregisteredConfig:
+    width: int = 3
+
+
+@pytest.mark.parametrize("changes, error, match", [
+    (dict(task=_Loose()), TypeError, "a task must be a frozen dataclass"),
+    (dict(task=_NoFloor()), TypeError, "needs a floor: the loss of the best constant predictor"),
+    (dict(model=_UnregisteredConfig(), system=""), ValueError, "no system takes a _UnregisteredConfig config; register"),
+    (dict(escape=3.0), ValueError, "escape must be a Crossing"),
+])
+def test_a_users_task_or_model_is_checked_when_the_setting_is_built(changes, error, match):
+    """What used to fail late (a task without floor after training, a non-frozen one in the pool) is
+    refused here, naming what is missing."""
+    with pytest.raises(error, match=match):
         dataclasses.replace(TINY, **changes)
 
 

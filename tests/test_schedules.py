@@ -3,8 +3,8 @@ import doctest
 import pytest
 from hypothesis import given, strategies as st
 
-from trainability import schedules
-from trainability.schedules import constant, join, linear, warmup_steps, warmup_then
+from trainability.training import schedules
+from trainability.training.schedules import constant, join, linear, warmup_steps, warmup_then
 
 
 def test_docstring_examples():

@@ -1,12 +1,13 @@
 """Every claimed quantity is valid at its threshold: the simulation table's assertions (the table
-itself: ``python -m trainability.simulate``)."""
+itself: ``python -m trainability.decisions.simulate``)."""
 
 import math
 
 import numpy as np
 import pytest
 
-from trainability import simulate, stats
+from trainability.decisions import simulate
+from trainability.decisions import stats
 
 SIMS = 400
 BOUND = stats.ALPHA + 2 * math.sqrt(stats.ALPHA * (1 - stats.ALPHA) / SIMS)

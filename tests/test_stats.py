@@ -5,18 +5,19 @@ import numpy as np
 import pytest
 
 from helpers import TINY, FakeRunner
-from trainability import stats
-from trainability.quantities import (AdvantageGrows, Dispersion, EscapeGain, EscapeRate, GainGrows, Level, Runs,
-                                     TypicalRatio, part)
-from trainability.report import adjust
-from trainability.verdicts import ClaimInconclusive, ClaimRefuted, Design, check, decide
+from trainability.decisions import stats
+from trainability.decisions.quantities import (AdvantageGrows, Dispersion, EscapeGain, EscapeRate, GainGrows, Level,
+                                            TypicalRatio, part)
+from trainability.decisions.runs import Runs
+from trainability.report.summary import adjust
+from trainability.decisions.verdicts import ClaimInconclusive, ClaimRefuted, Design, check, decide
 
 A, B = TINY, dataclasses.replace(TINY, lr=2e-3)
 SETTINGS = {"A": A, "B": B}
 
 
 def _decide(draw, parts=None, design=Design(start=8, step=4, cap=16), base_seed=0, **kwargs):
-    return decide(FakeRunner(draw), claim_id="T", title="t", source="test", tier="test", settings=SETTINGS,
+    return decide(runner=FakeRunner(draw), claim_id="T", title="t", source="test", tier="test", settings=SETTINGS,
                   parts=parts or [TypicalRatio("A", "B", 0.8)], design=design, base_seed=base_seed, **kwargs)
 
 
@@ -114,7 +115,7 @@ def test_bad_parts_are_refused_with_the_valid_choices(make, match):
 def test_claims_that_cannot_be_decided_fail_before_any_run(kwargs, match):
     runner = FakeRunner(lambda s, rng: 1.0)
     with pytest.raises(ValueError, match=match):
-        decide(runner, **{**dict(claim_id="T", title="t", source="s", tier="test", settings=SETTINGS,
+        decide(runner=runner, **{**dict(claim_id="T", title="t", source="s", tier="test", settings=SETTINGS,
                                  parts=[TypicalRatio("A", "B", 0.8)], design=Design(), base_seed=0), **kwargs})
     assert runner.calls == 0
 
@@ -122,14 +123,14 @@ def test_claims_that_cannot_be_decided_fail_before_any_run(kwargs, match):
 def test_settings_that_do_not_share_their_data_cannot_be_paired():
     other = dataclasses.replace(TINY, steps=TINY.steps + 1)
     with pytest.raises(ValueError, match="does not pair them"):
-        decide(FakeRunner(lambda s, rng: 1.0), claim_id="T", title="t", source="s", tier="test",
+        decide(runner=FakeRunner(lambda s, rng: 1.0), claim_id="T", title="t", source="s", tier="test",
                settings={"A": A, "C": other}, parts=[TypicalRatio("A", "C", 0.8)], design=Design(), base_seed=0)
     with pytest.raises(ValueError, match="does not pair them"):  # every label of a four-setting part is checked
-        decide(FakeRunner(lambda s, rng: 1.0), claim_id="T", title="t", source="s", tier="test",
+        decide(runner=FakeRunner(lambda s, rng: 1.0), claim_id="T", title="t", source="s", tier="test",
                settings={"A": A, "B": B, "C": other}, parts=[GainGrows(("A", "B"), ("B", "C"))], design=Design(),
                base_seed=0)
     # said on purpose (table 5's batch sizes): the seed pairs inits only, the share is still of i.i.d. seeds
-    out = decide(FakeRunner(lambda s, rng: 1.0 if s is A else 2.0), claim_id="T", title="t", source="s", tier="test",
+    out = decide(runner=FakeRunner(lambda s, rng: 1.0 if s is A else 2.0), claim_id="T", title="t", source="s", tier="test",
                  settings={"A": A, "C": other}, parts=[TypicalRatio("A", "C", 0.8, unmatched=True)], design=Design(),
                  base_seed=0)
     assert out.verdict == "holds"
@@ -152,8 +153,10 @@ def test_the_dropout_off_loss_is_its_own_metric():
     assert TypicalRatio("A", "B", 0.8).events(runs).tolist() == [True, True]
     assert TypicalRatio("A", "B", 0.8, "final_nodrop").events(runs).tolist() == [True, False]
     assert Level("A", 1.0, "above", "final_nodrop").events(runs).tolist() == [False, True]
-    with pytest.raises(ValueError, match="valid metrics: final, final_nodrop"):
-        Level("A", 1.0, "above", "escape")
+    with pytest.raises(ValueError, match="valid metrics: final, final_nodrop, escape"):
+        Level("A", 1.0, "above", "accuracy")  # not a metric, nor a registered measurement
+    escape = {"A": Runs(np.zeros(3), np.array([5.0, 50.0, 10.0]), np.ones(3, bool), 3.5, 60)}
+    assert Level("A", 20, "below", "escape").events(escape).tolist() == [True, False, True]  # steps, not x floor
 
 
 def test_a_restated_claim_draws_fresh_seeds_and_says_so():
@@ -165,7 +168,7 @@ def test_a_restated_claim_draws_fresh_seeds_and_says_so():
             return super().results(jobs, label)
 
     for revision in (None, "2"):
-        decide(Spy(lambda s, rng: 10.0 if s is A else 20.0), claim_id="T", title="t", source="s", tier="test",
+        decide(runner=Spy(lambda s, rng: 10.0 if s is A else 20.0), claim_id="T", title="t", source="s", tier="test",
                settings=SETTINGS, parts=[TypicalRatio("A", "B", 0.8)], design=Design(), base_seed=0,
                revision=revision, restated="why" if revision else None)
     assert not set(seen[0]) & set(seen[1])
@@ -202,7 +205,7 @@ def test_suite_level_holm_keeps_only_what_survives_the_family():
 
 
 def test_a_claim_runs_only_the_settings_its_parts_name():
-    from trainability.quantities import named
+    from trainability.decisions.quantities import named
 
     parts = [GainGrows(("w6", "c6"), ("w2", "c2")), EscapeGain("w6", "c6")]
     settings = {k: k.upper() for k in ("c2", "w2", "c6", "w6", "unused")}

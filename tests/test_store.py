@@ -10,9 +10,9 @@ import sys
 import pytest
 
 from helpers import TINY
-from trainability.pool import Runner
-from trainability.setting import RunResult
-from trainability.store import RunStore, StoreError
+from trainability.runs.pool import Runner
+from trainability.training.result import RunResult
+from trainability.runs.store import RunStore, StoreError
 
 
 def fake(seed: int, setting=TINY, test=0.5) -> RunResult:
@@ -68,8 +68,8 @@ KILLED_WRITER = """
 import sys, time
 sys.path.insert(0, {tests!r})
 from helpers import TINY
-from trainability.setting import RunResult
-from trainability.store import RunStore
+from trainability.training.result import RunResult
+from trainability.runs.store import RunStore
 store = RunStore({path!r})
 for i in range(100000):
     store.put(RunResult(TINY, i, [1.0] * 400, 0.5, None, 2, 0.1, "cpu"), "batched")
@@ -133,21 +133,23 @@ def _package_copy(tmp_path):
 
 
 def test_the_code_version_covers_every_engine_file_and_what_the_engines_import(tmp_path):
-    from trainability.store import code_version, run_modules
+    from trainability.runs.keys import code_version, run_modules
 
     root = _package_copy(tmp_path)
     names = {p.relative_to(root).as_posix() for p in run_modules(root)}
-    assert {"engines/plain.py", "engines/batched.py", "setting.py", "models.py", "tasks.py", "inits.py",
-            "schedules.py", "masks.py"} <= names
-    assert not names & {"store.py", "pool.py", "verdicts.py", "plugin.py", "stats.py"}  # nothing that computes no run
+    assert {"training/engines/plain.py", "training/engines/batched.py", "training/setting.py",
+            "systems/transformer.py", "systems/cnn.py", "systems/rnn.py", "tasks/lecture.py", "training/inits.py",
+            "training/schedules.py", "training/masks.py", "training/optim.py", "measure/__init__.py"} <= names
+    # nothing that computes no run
+    assert not names & {"runs/store.py", "runs/pool.py", "decisions/verdicts.py", "plugin/__init__.py", "decisions/stats.py"}
     before = code_version(root)
-    (root / "engines" / "fast.py").write_text("def run_jobs(jobs, device, progress_every):\n    return []\n")
+    (root / "training" / "engines" / "fast.py").write_text("def run_jobs(jobs, device, progress_every):\n    return []\n")
     assert code_version(root) != before  # a new engine file, imported by nobody yet, is in the key
     added = code_version(root)
     (root / "helper.py").write_text("SCALE = 2.0\n")
     assert code_version(root) == added  # a module no engine imports is not
-    plain = root / "engines" / "plain.py"
-    plain.write_text(plain.read_text().replace("from .common import", "from ..helper import SCALE\nfrom .common import"))
+    plain = root / "training" / "engines" / "plain.py"
+    plain.write_text(plain.read_text().replace("from .common import", "from ...helper import SCALE\nfrom .common import"))
     with_import = code_version(root)
     (root / "helper.py").write_text("SCALE = 3.0\n")
     assert code_version(root) != with_import  # once an engine imports it, its code is in the key
@@ -164,7 +166,7 @@ def _read_only_store(tmp_path) -> str:
 
 OPEN_AS_ANOTHER_USER = """
 import os, sys
-from trainability.store import RunStore, StoreError  # imported first: the Python lives under /root
+from trainability.runs.store import RunStore, StoreError  # imported first: the Python lives under /root
 if os.geteuid() == 0:  # root writes anything: check as an unprivileged user, as a user would meet it
     os.setgid(65534); os.setuid(65534)
 try:
@@ -211,3 +213,88 @@ def test_a_store_that_fails_later_loses_none_of_the_sessions_results(one_thread)
     assert store.puts == 1 and [r.seed for r in runner.unstored] == [0, 1, 2]  # one failure, then no more tries
     assert runner.results([(TINY, 1)])[0] is got[1]  # still served from memory
     runner.close()
+
+
+USER_SCRIPT = '''
+import sys
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+import trainability as tr
+from helpers_user import WIDTH
+from trainability.runs.store import RunStore
+
+
+@dataclass(frozen=True)
+class Cfg:
+    width: int = WIDTH
+
+
+def build(cfg):
+    return nn.Sequential(nn.Linear(1, cfg.width), nn.Tanh(), nn.Linear(cfg.width, 1))
+
+
+@dataclass(frozen=True)
+class Task:
+    floor: float = 2.0
+
+    def sample(self, generator, device="cpu"):
+        x = torch.randn(8, 1, generator=generator, device=device)
+        return x, 2 * x
+
+    def loss(self, y, target):
+        return ((y - target) ** 2).mean()
+
+
+tr.register_system("user-mlp", tr.System(config=Cfg, module=build))
+if __name__ == "__main__":
+    s = tr.Setting(model=Cfg(), task=Task(), steps=3, eval_batches=1, escape=tr.Crossing(window=1))
+    with tr.Runner(workers=1, store=RunStore(sys.argv[1])) as runner:
+        (r,) = runner.results([(s, 0)])
+    print("FROM STORE" if runner.from_store else "COMPUTED", r.final)
+'''
+
+
+def test_editing_a_users_model_or_its_helper_changes_its_runs_key(tmp_path):
+    """The store keys a user's own system and task by their source files (runs.keys.source_version):
+    after the model's Tanh becomes a ReLU, or a helper it imports changes, the old runs are not served."""
+    script, helper, store = tmp_path / "user.py", tmp_path / "helpers_user.py", tmp_path / "runs.sqlite"
+    script.write_text(USER_SCRIPT)
+    helper.write_text("WIDTH = 4\n")
+
+    def run() -> str:
+        out = subprocess.run([sys.executable, str(script), str(store)], capture_output=True, text=True, timeout=120)
+        assert out.returncode == 0, out.stderr
+        return out.stdout.split()[0]
+
+    assert run() == "COMPUTED"
+    assert run() == "FROM"  # the same code: read from the store
+    script.write_text(USER_SCRIPT.replace("nn.Tanh()", "nn.ReLU()"))
+    assert run() == "COMPUTED"  # the model's source changed
+    assert run() == "FROM"
+    helper.write_text("WIDTH = 4  # the same value, another file\n")
+    assert run() == "COMPUTED"  # a file beside it that it imports changed
+
+
+def test_code_without_a_source_file_is_computed_but_not_stored(tmp_path):
+    from trainability.runs.keys import Unkeyable, source_version
+    from trainability.runs.pool import Runner, StoreWarning
+    from trainability.systems import SYSTEMS, System, register_system
+    from trainability.training.setting import Crossing, Setting
+
+    namespace = {}
+    exec(USER_SCRIPT.split("tr.register_system")[0].replace("from helpers_user import WIDTH", "WIDTH = 3"), namespace)
+    register_system("exec-mlp", System(config=namespace["Cfg"], module=namespace["build"]))
+    try:
+        s = Setting(model=namespace["Cfg"](), task=namespace["Task"](), steps=2, eval_batches=1, escape=Crossing(window=1))
+        with pytest.raises(Unkeyable, match="has no source file"):
+            source_version(s)
+        store = RunStore(tmp_path / "runs.sqlite")
+        with pytest.warns(StoreWarning, match="are not stored"):
+            with Runner(workers=1, store=store) as runner:
+                runner.results([(s, 0)])
+        assert len(store) == 0
+    finally:
+        del SYSTEMS["exec-mlp"]

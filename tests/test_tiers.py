@@ -2,9 +2,9 @@
 
 import pytest
 
-from trainability.engines import batch_key
-from trainability.tables import TABLES, rows
-from trainability.tiers import LECTURE, PROXY
+from trainability.training.engines import batch_key
+from trainability.studies.lecture import TABLES, rows
+from trainability.studies.rungs import LECTURE, PROXY
 
 
 def test_every_row_of_the_lectures_tables_is_a_distinct_valid_setting():
@@ -30,7 +30,7 @@ def test_a_bad_lr_is_reported_as_the_user_gave_it(lr):
 def test_the_ladders_rule_at_the_lectures_width_is_the_lecture():
     import dataclasses
 
-    from trainability.tiers import TIERS, rung, rungs_of
+    from trainability.studies.rungs import TIERS, rung, rungs_of
 
     assert rung(256, test_batches=1000).base == LECTURE.base and rung(256).lr_scale == LECTURE.lr_scale == 1.0
     d64 = TIERS["d64"]

@@ -1,35 +1,49 @@
 """trainability: claims about why neural networks are hard or easy to train, as checks.
 
-Layers, each importing only the ones below it (tests/test_layers.py checks):
-    0  models, tasks, inits, schedules, masks, stats, influence   building blocks
-    1  setting                 what a run is: Setting, seed streams, RunResult
-    2  engines, store, quantities   what computes a run (plain, batched); where finished runs are
-                               kept; what a claim's part claims (a share of seeds)
-    3  pool, verdicts          many runs scheduled (Runner); runs turned into verdicts
-    4  tiers, families, properties, simulate     scales, claim families, validity simulations
-    5  session, report, markdown, plots, compare   the pytest fixture's state; the summary table,
-                               JSON and Markdown reports, figures; report-to-report comparison
-    6  plugin, cli             pytest hooks and options (light: loads the rest on first use);
-                               python -m trainability (report, compare, merge, simulate)
+Folders are layer bands, bottom first; a module imports only its own band and the bands below
+(tests/test_layers.py checks, on folders):
+    checks, text, numerics   argument checks, number formatting, the numerics pinned and recorded
+                   (standard library)
+    tasks          what a run learns: the Task protocol, the lecture's task, the sequence tasks
+    systems        what is trained: one module per system (config, nn.Module, batched forward)
+    measure        a model measured, not trained: influence, attention, run measurements
+    training       one run: Setting, RunResult, inits, schedules, optimizers, masks, engines
+    runs, decisions   many runs (Runner, run store, keys); runs turned into verdicts (statistics,
+                   quantities, designs, populations, simulations)
+    studies        the named setups claims compare: rungs, the lecture's tables, sequence families
+    report         summary table, JSON, Markdown, figures, comparisons (no torch)
+    plugin         pytest hooks and options (light: loads the rest on first use), the claims fixture
+    cli            python -m trainability (report, compare, merge, simulate)
 
 The names below are loaded on first use, so ``import trainability`` does not import torch.
+A claim about your own model: register it (``register_system``), describe runs (``Setting``),
+name what you claim (a quantity: ``EscapeGain``, ``TypicalRatio``, ...) and ``decide``.
 """
 
 from __future__ import annotations
 
 import importlib
 
+from .numerics import pin_cpu
+
+pin_cpu()  # before torch picks its CPU kernels: the same code path, and so the same numbers, on every machine
+
 _EXPORTS = {
-    "inits": ("INITS", "RULES", "apply_init", "touched"),
-    "models": ("MODELS", "LectureTransformer", "TransformerConfig", "build_model", "n_params"),
-    "setting": ("RunResult", "Setting", "Streams", "derive_seed"),
-    "engines": ("run",),
-    "pool": ("Runner",),
-    "schedules": ("Schedule", "constant", "join", "linear", "warmup_steps", "warmup_then"),
-    "tasks": ("LectureTask", "SequenceTask"),
-    "tiers": ("TIERS", "Tier", "get_tier"),
-    "quantities": ("AdvantageGrows", "Dispersion", "EscapeGain", "EscapeRate", "GainGrows", "Level", "TypicalRatio"),
-    "verdicts": ("Design", "Outcome", "decide"),
+    "systems": ("SYSTEMS", "System", "register_system", "build_model", "n_params"),
+    "systems.transformer": ("LectureTransformer", "TransformerConfig"),
+    "tasks": ("LectureTask", "SequenceTask", "Task", "check_task"),
+    "measure": ("MEASURES", "Measurement", "register_measure"),
+    "training.inits": ("INITS", "RULES", "apply_init", "touched"),
+    "training.setting": ("Crossing", "Setting", "Streams", "derive_seed"),
+    "training.result": ("RunResult",),
+    "training.optim": ("OPTIMIZERS",),
+    "training.engines": ("run",),
+    "training.schedules": ("Schedule", "constant", "join", "linear", "warmup_steps", "warmup_then"),
+    "runs.pool": ("Runner",),
+    "studies.rungs": ("TIERS", "Tier", "get_tier"),
+    "decisions.quantities": ("AdvantageGrows", "Dispersion", "EscapeGain", "EscapeRate", "GainGrows", "Level",
+                          "TypicalRatio"),
+    "decisions.verdicts": ("Design", "Outcome", "decide"),
 }
 _WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
 __all__ = sorted(_WHERE)

@@ -4,7 +4,9 @@
     compare OLD.json NEW.json             what moved; exit 1 when a verdict changed or a claim is missing
     merge -o OUT.json A.json B.json ...   one report from a split suite's shards
           [--store OUT.sqlite --stores A.sqlite B.sqlite ...]   and one run store from theirs
-    simulate [--sims N]                   the validity table of every quantity (trainability.simulate)
+    simulate [--sims N]                   the validity table of every quantity (trainability.decisions.simulate)
+    status [--claims DIR] [--reports DIR] what each claim file expects per rung against what the
+                                          committed reports measured (trainability.report.status)
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import sys
 
 
 def _load(path: str) -> dict:
-    from .markdown import ReportError
+    from .report.markdown import ReportError
 
     try:
         with open(path) as f:
@@ -43,38 +45,47 @@ def main(argv=None) -> int:
     p.add_argument("--stores", nargs="*", default=[], help="the shards' run stores")
     p = sub.add_parser("simulate", help="the validity table of every quantity at its threshold")
     p.add_argument("--sims", type=int, default=2000)
+    p = sub.add_parser("status", help="expected verdicts per rung against the committed reports' measurements")
+    p.add_argument("--claims", default="claims", help="the claim files' folder (default: claims)")
+    p.add_argument("--reports", default="docs/reports", help="the committed reports' folder (default: docs/reports)")
     args = parser.parse_args(argv)
 
-    from .markdown import ReportError
-    from .store import StoreError
+    from .report.markdown import ReportError
+    from .runs.store import StoreError
 
     try:
         if args.command == "report":
-            from .markdown import write
+            from .report.markdown import write
 
             print(write(_load(args.report), args.out, draw=not args.no_figures))
         elif args.command == "compare":
-            from .compare import compare, format_comparison
+            from .report.compare import compare, format_comparison
 
             result = compare(_load(args.old), _load(args.new))
             print(format_comparison(result))
             return 1 if result["changed"] else 0
         elif args.command == "merge":
-            from .compare import merge_reports
-            from .report import write_json
+            from .report.compare import merge_reports
+            from .report.summary import write_json
 
             if bool(args.store) != bool(args.stores):
                 parser.error("--store and --stores go together")
             merged = merge_reports([_load(p) for p in args.reports], args.reports)
             if args.store:
-                from .store import merge_stores
+                from .runs.store import merge_stores
 
                 counts = merge_stores(args.store, args.stores)
                 print(f"store {args.store}: {counts['added']} runs added, {counts['already there']} already there")
             write_json(args.out, merged)
             print(f"report {args.out}: {len(merged['claims'])} claims from {len(args.reports)} reports")
+        elif args.command == "status":
+            from .report.status import agrees, format_status, status
+
+            rows = status(args.claims, args.reports)
+            print(format_status(rows))
+            return 1 if any(r["state"] == "measured" and not agrees(r) for r in rows) else 0
         else:
-            from .simulate import main as simulate
+            from .decisions.simulate import main as simulate
 
             simulate(["--sims", str(args.sims)])
     except (ReportError, StoreError) as e:

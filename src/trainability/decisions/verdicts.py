@@ -1,0 +1,313 @@
+"""From runs to verdicts: a claim is a conjunction of parts (trainability.decisions.quantities), each a share
+decided by an anytime-valid confidence sequence (stats.share_verdict), over a seed design.
+
+Design: seeds are added in looks (start, start + step, ..., cap) until the claim is decided (every
+part holds, or one is refuted; the other parts then keep the verdicts of that look).
+The confidence sequence covers at every n at once, so the looks, a design extended later,
+``--seeds`` and re-read cached runs spend nothing: a false verdict for a part has probability at
+most alpha over the whole design. A design whose first look cannot decide is refused before any
+run (stats.first_decisive). A claim's false "holds" has probability at most alpha (every part must
+hold); a false "refuted" at most k x alpha for k parts (any one refutes), which the suite-level
+Holm adjustment (report.adjust) controls across the whole suite. A claim holds when every part
+holds, is refuted when any part is refuted, and is inconclusive otherwise; an inconclusive part
+says how many seeds the observed share would need (stats.seeds_to_decide).
+
+Seeds: seed i of a claim is derive_seed(base_seed, key, i), key = the claim's id (or the id whose
+seeds it shares, ``seeds``), with its ``revision`` appended when the claim was restated: a
+restated claim is decided on fresh seeds and its record says so.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..text import fmt, format_share
+from ..training.result import RunResult
+from ..training.setting import Setting, derive_seed
+from . import stats
+from .quantities import PAIRED, Dispersion, EscapeGain, GainGrows, Part, Runs
+
+VERDICTS = ("holds", "refuted", "inconclusive", "not holds")  # what a claim file may record per rung
+
+
+class ClaimRefuted(AssertionError):
+    """The seeds refute the claim."""
+
+
+class ClaimInconclusive(AssertionError):
+    """The seed cap was reached without a decision, and the file did not record that."""
+
+
+@dataclass(frozen=True)
+class Design:
+    start: int = 8  # paired seeds at the first look
+    step: int = 4  # seeds added per further look
+    cap: int = 16  # most seeds per setting
+    alpha: float = stats.ALPHA  # the claim's error budget per part, over all looks
+
+    def __post_init__(self) -> None:
+        if not (isinstance(self.start, int) and self.start >= 2):
+            raise ValueError(f"a design needs at least 2 seeds to start, got {self.start!r}")
+        if not (isinstance(self.step, int) and self.step >= 1):
+            raise ValueError(f"seed step must be a positive int, got {self.step!r}")
+        if not (isinstance(self.cap, int) and self.cap >= self.start):
+            raise ValueError(f"seed cap ({self.cap!r}) must be an int >= start ({self.start})")
+        if not 0 < self.alpha < 1:
+            raise ValueError(f"alpha must be in (0, 1), got {self.alpha!r}")
+
+    @property
+    def sizes(self) -> list[int]:
+        """Seed counts at each look."""
+        return list(range(self.start, self.cap, self.step)) + [self.cap]
+
+    def with_cap(self, cap: int) -> "Design":
+        """The design capped at ``cap`` seeds (``--seeds``): start shrinks to fit."""
+        return Design(start=min(self.start, cap), step=self.step, cap=cap, alpha=self.alpha)
+
+
+@dataclass
+class Outcome:
+    """Everything a report needs about one claim."""
+
+    claim_id: str
+    title: str
+    source: str
+    tier: str
+    verdict: str
+    settings: dict[str, dict]
+    parts: list[dict]
+    n_seeds: int
+    alpha: float
+    base_seed: int
+    seconds: float
+    device: str
+    torch_version: str
+    restated: str | None = None  # why the claim was restated (it was decided on fresh seeds)
+    extra: dict = field(default_factory=dict)
+    expected: dict | None = None  # what the claim file records at this rung ({verdict, why}); None: nothing
+
+    def table(self) -> str:
+        """Per-setting medians and escapes, then each part: for failure messages."""
+        unit = "paired seeds" if self.settings else "draws"
+        rung = "" if self.tier == "-" else f" [{self.tier}]"
+        lines = [f"{self.claim_id}{rung} {self.title}: {self.verdict.upper()} "
+                 f"(n={self.n_seeds} {unit}, alpha {self.alpha:g}, base seed {self.base_seed})"]
+        if self.restated:
+            lines.append(f"  restated, decided on fresh seeds: {self.restated}")
+        for label, s in self.settings.items():
+            lecture = f", lecture {s['lecture']}" if s.get("lecture") is not None else ""
+            lines.append(f"  {label:<28} final median {fmt(s['median'])} (IQR {fmt(s['q1'])}-{fmt(s['q3'])}), "
+                         f"escaped {s['escaped']}/{s['n']}, diverged {s['diverged']}{lecture}")
+        for p in self.parts:
+            lines.append(f"  [{p['quantity']}] {p['statement']}: share {format_share(p)}, n {p['n']} -> {p['verdict']}"
+                         + (f"; {p['to_decide']}" if p.get("to_decide") else ""))
+            for k, v in p.get("description", {}).items():
+                lines.append(f"      {k}: {fmt(v)}")
+        return "\n".join(lines)
+
+    def record(self) -> dict:
+        return dict(self.__dict__)
+
+    def __str__(self) -> str:
+        return self.table()
+
+
+def part_record(part: Part, events: np.ndarray, alpha: float, description: dict | None = None,
+                method: str = "confidence sequence") -> dict:
+    """Decide one part from its (trials,) events: the record the report and the JSON carry."""
+    S, n = int(np.sum(events)), int(np.size(events))
+    if method == "confidence sequence":
+        verdict, p_value = stats.share_verdict(S, n, part.level, alpha)
+        ci = stats.bernoulli_cs(S, n, alpha)
+        method = "beta-binomial confidence sequence (Jeffreys mixture), anytime-valid"
+    else:
+        verdict, p_value = stats.quantile_verdict(S, n, part.level, alpha)
+        ci = stats.clopper_pearson(S, n, 1 - alpha)
+        method = "Clopper-Pearson, one fixed sample"
+    record = dict(quantity=part.name, statement=part.statement(), short=part.short(), estimate=ci.estimate, low=ci.low,
+                  high=ci.high, level=part.level, n=n, events=S, verdict=verdict, p_value=p_value, method=method,
+                  description=description or {})
+    if getattr(part, "complement", False):  # decided on the complement; report the quantity the statement names
+        record.update(estimate=1 - ci.estimate, low=1 - ci.high, high=1 - ci.low, level=1 - part.level, events=n - S,
+                      side="below")
+    if verdict == "inconclusive" and n:
+        need = stats.seeds_to_decide(S / n, part.level, alpha)
+        unit = ("discordant pairs" if isinstance(part, EscapeGain) else
+                "seeds where the gains differ" if isinstance(part, GainGrows) else
+                "blocks of four seeds" if isinstance(part, Dispersion) else "seeds")
+        record["to_decide"] = (f"at the observed share {record['events'] / n:.3g} about {need} {unit} would decide it"
+                               if need else "the observed share sits on the level: no seed count would decide it")
+    return record
+
+
+def combine(verdicts: list[str]) -> str:
+    """A conjunction of parts: holds if all hold, refuted if any is refuted."""
+    if "refuted" in verdicts:
+        return "refuted"
+    return "holds" if verdicts and all(v == "holds" for v in verdicts) else "inconclusive"
+
+
+def validate(claim_id: str, settings: dict[str, Setting], parts: list[Part], design: Design) -> None:
+    """Refuse, before any run, a claim whose parts name unknown settings, pair settings that do
+    not share their data, or whose design cannot decide at its first look."""
+    if not parts:
+        raise ValueError(f"{claim_id}: a claim needs at least one part (trainability.decisions.quantities)")
+    for p in parts:
+        for label in p.labels:
+            if label not in settings:
+                raise ValueError(f"{claim_id}: part {p.name!r} names {label!r}; settings are {', '.join(settings)}")
+        if isinstance(p, PAIRED) and not getattr(p, "unmatched", False):
+            a = settings[p.labels[0]]
+            for other in p.labels[1:]:
+                b = settings[other]
+                if a.task != b.task or (a.steps, a.escape) != (b.steps, b.escape):
+                    raise ValueError(f"{claim_id}: {p.name!r} pairs {p.labels[0]!r} with {other!r}, but they differ "
+                                     "in task, run length or escape rule, so a seed does not pair them (a "
+                                     "TypicalRatio that means it says unmatched=True)")
+        hold, refute = stats.first_decisive(p.level, design.alpha)
+        if design.start // getattr(p, "seeds_per_trial", 1) < min(hold, refute):
+            raise ValueError(f"{claim_id}: the design's first look ({design.start} seeds) cannot decide "
+                             f"{p.statement()!r}: it needs {min(hold, refute) * getattr(p, 'seeds_per_trial', 1)}; "
+                             "start the design there")
+
+
+def seeds(base_seed: int, key: str, n: int, revision: str | None = None) -> list[int]:
+    tag = (key,) if revision is None else (key, revision)
+    return [derive_seed(base_seed, *tag, i) for i in range(n)]
+
+
+def decide(settings: dict[str, Setting], parts: list[Part], *, design: Design | None = None, runner=None,
+           claim_id: str = "claim", title: str | None = None, source: str = "", tier: str = "-", base_seed: int = 0,
+           lecture: dict[str, float] | None = None, extra: dict | None = None, seeds_from: str | None = None,
+           revision: str | None = None, restated: str | None = None) -> Outcome:
+    """Decide a claim of ``parts`` on paired seeds of ``settings`` (a dict label -> Setting).
+
+    ``design``: the seed design (default Design(): 8, 12, 16 seeds). ``runner`` is anything with
+    ``results(jobs, label) -> [RunResult]`` (a runs.pool.Runner; None: one in this process, no
+    store). Seed i is derive_seed(base_seed, claim_id, i). ``seeds_from`` shares another claim's
+    seeds (and so its runs); ``revision`` and ``restated`` mark a restated claim (fresh seeds, and
+    the reason in the record). ``title`` defaults to the parts' statements; ``tier`` labels the
+    rung ("-": a claim that does not scale). ``extra`` goes into the record; with a "grid" title
+    and a "row" name, the row's cells are the settings' median relative MSEs.
+    """
+    design = Design() if design is None else design
+    title = title or "; ".join(p.statement() for p in parts)
+    validate(claim_id, settings, parts, design)
+    if runner is None:
+        from ..runs.pool import Runner
+
+        with Runner(workers=1) as own:
+            return decide(settings, parts, design=design, runner=own, claim_id=claim_id, title=title, source=source,
+                          tier=tier, base_seed=base_seed, lecture=lecture, extra=extra, seeds_from=seeds_from,
+                          revision=revision, restated=restated)
+    start = time.perf_counter()
+    all_seeds = seeds(base_seed, seeds_from or claim_id, design.cap, revision)
+    for n in design.sizes:
+        jobs = [(s, seed) for s in settings.values() for seed in all_seeds[:n]]
+        done = runner.results(jobs, label=claim_id)
+        by_label = {label: done[i * n:(i + 1) * n] for i, label in enumerate(settings)}
+        runs = {label: Runs.of(rs) for label, rs in by_label.items()}
+        records = [part_record(p, p.events(runs), design.alpha, p.describe(runs)) for p in parts]
+        if combine([r["verdict"] for r in records]) != "inconclusive":
+            break  # the claim is decided: every part holds, or one is refuted (each part's error is anytime-valid)
+    summaries = {label: _setting_summary(rs, (lecture or {}).get(label), all_seeds[:n]) for label, rs in by_label.items()}
+    extra = dict(extra or {})
+    if "grid" in extra:  # a row of a table assembled across claims: median relative MSE per setting
+        extra["cells"] = {label: s["relative_median"] for label, s in summaries.items()}
+    first = next(iter(by_label.values()))[0]
+    return Outcome(claim_id=claim_id, title=title, source=source, tier=tier,
+                   verdict=combine([r["verdict"] for r in records]), settings=summaries, parts=records, n_seeds=n,
+                   alpha=design.alpha, base_seed=base_seed, seconds=time.perf_counter() - start, device=first.device,
+                   torch_version=first.torch_version, restated=restated, extra=extra)
+
+
+def _setting_summary(results: list[RunResult], lecture: float | None, seeds: list[int] | None = None) -> dict:
+    """One setting's record: the summary statistics, every seed's values (so a reader can
+    recompute any statistic) and the training curve's quartiles over seeds (for the report's plots)."""
+    s = stats.summary(np.array([r.final for r in results]))
+    s.update(escape_median=float(np.median([r.escape for r in results])),
+             median_nodrop=float(np.median([r.final_nodrop for r in results])),
+             escaped=sum(r.escape_step is not None for r in results), steps=results[0].setting.steps,
+             lecture=lecture, setting=results[0].setting.describe(), floor=results[0].setting.task.floor,
+             relative_median=s["median"] / results[0].setting.task.floor,
+             per_seed={"seed": seeds if seeds is not None else [r.seed for r in results],
+                       "final": [r.final for r in results], "final_nodrop": [r.final_nodrop for r in results],
+                       "escape": [r.escape for r in results], "escaped": [r.escape_step is not None for r in results],
+                       "diverged_at": [r.diverged_at for r in results]},
+             escape_rule=results[0].setting.escape.describe(results[0].setting.task.floor),
+             curve=curve_quartiles([r.losses for r in results], results[0].setting.steps))
+    measured = Runs.of(results).measured
+    if measured:  # run measurements: every seed's value (nan: not recorded) and the median
+        s["per_seed"]["measured"] = {k: v.tolist() for k, v in measured.items()}
+        s["measured_median"] = {k: float(np.nanmedian(v)) if np.isfinite(v).any() else float("nan")
+                                for k, v in measured.items()}
+    return s
+
+
+def curve_quartiles(curves: list[list[float]], steps: int, points: int = 100) -> dict:
+    """Training-loss quartiles over seeds at up to ``points`` steps (1-based, evenly spaced):
+    curves (seeds, <= steps) -> {"step", "q1", "median", "q3"}, each (points,). A diverged run's
+    curve stops early and counts as inf after it (the worst loss)."""
+    grid = np.unique(np.linspace(1, steps, min(points, steps)).round().astype(int))
+    values = np.full((len(curves), len(grid)), np.inf)
+    for i, c in enumerate(curves):
+        c = np.asarray(c, float)
+        ok = grid <= len(c)
+        values[i, ok] = c[grid[ok] - 1]
+    q = np.percentile(values, [25, 50, 75], axis=0, method="lower")  # an order statistic: inf stays inf
+    return {"step": grid.tolist(), "q1": q[0].tolist(), "median": q[1].tolist(), "q3": q[2].tolist()}
+
+
+def expectation(expected: dict | None, claim_id: str, label: str) -> tuple[str, str] | None:
+    """What a claim file records for ``claim_id`` at rung ``label`` (EXPECTED[claim_id][label],
+    else EXPECTED[claim_id]["*"]): (verdict, why), or None when nothing is recorded there (the
+    verdict is then reported as never measured, and nothing is asserted). A capped run's label
+    ("lecture@8") matches only an entry for that capped design, or "*".
+
+    >>> expectation({"L7": {"d32": ("inconclusive", "why")}}, "L7", "d32")
+    ('inconclusive', 'why')
+    >>> expectation({"L7": {"d32": ("inconclusive", "why")}}, "L7", "proxy") is None
+    True
+    """
+    entries = (expected or {}).get(claim_id) or {}
+    for key in (label, "*"):
+        if key in entries:
+            entry = entries[key]
+            if not (isinstance(entry, tuple) and len(entry) == 2 and entry[0] in VERDICTS and isinstance(entry[1], str)):
+                raise ValueError(f"EXPECTED[{claim_id!r}][{key!r}] must be (verdict, why) with verdict one of "
+                                 f"{', '.join(VERDICTS)} and why a sentence; got {entry!r}")
+            return entry
+    return None
+
+
+def check(outcome: Outcome, expected: str = "holds", reason: str = "") -> None:
+    """Raise unless the verdict is the one the claim file records for this tier.
+
+    "holds": refuted raises ClaimRefuted, inconclusive ClaimInconclusive. "refuted" (the seeds say
+    the lecture is wrong here): the caller turns ClaimRefuted into a strict xfail; a claim that
+    holds or turns inconclusive fails. "inconclusive" (recorded with its numbers): any decision
+    fails, asking for the file to be updated. "not holds" (a placebo): fails only if it holds.
+    """
+    if expected not in VERDICTS:
+        raise ValueError(f"expected verdict must be one of {', '.join(VERDICTS)}; got {expected!r}")
+    msg = outcome.table()
+    v = outcome.verdict
+    if expected == "not holds":
+        if v == "holds":
+            raise AssertionError(f"a placebo holds: the machinery found an effect between identically distributed "
+                                 f"settings ({reason})\n{msg}")
+        return
+    if v == expected == "inconclusive":
+        raise ClaimInconclusive(f"inconclusive at the seed cap, as recorded: {reason}\n{msg}")
+    if v == "inconclusive":
+        raise ClaimInconclusive(f"inconclusive at the seed cap (the design is fixed in the claim file; see "
+                                f"each part's seed estimate)\n{msg}")
+    if expected == "inconclusive":
+        raise AssertionError(f"recorded as inconclusive ({reason}) but now {v}: update the claim file\n{msg}")
+    if v == "refuted":
+        raise ClaimRefuted(msg + (f"\n  expected refuted: {reason}" if expected == "refuted" else ""))
+    if expected == "refuted":
+        raise AssertionError(f"recorded as refuted ({reason}) but now holds: update the claim file\n{msg}")
