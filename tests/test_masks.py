@@ -79,8 +79,27 @@ def test_numba_and_numpy_kernels_agree_bitwise(k, n, offset, p, seed):
         relu_drop(a, *args)
         gate(g, f, masks.scale(1 - p))
         outs[name] = (out, a, g)
-    for numba_out, numpy_out in zip(outs["numba"], outs["numpy"]):
-        assert np.array_equal(numba_out, numpy_out)
+    # the device kernels (torch ops in int64, every device but the CPU's default), on CPU tensors
+    tx, tf = torch.from_numpy(x), torch.from_numpy(f)
+    out, a, g = torch.empty_like(tx), tx.clone(), tx.clone()
+    tkeys = torch.from_numpy(keys.view(np.int64).copy())
+    masks._dropout_torch(tx, out, tkeys, *args[1:])
+    masks._relu_dropout_torch(a, tkeys, *args[1:])
+    masks._gate_torch(g, tf, masks.scale(1 - p))
+    outs["torch"] = (out.numpy(), a.numpy(), g.numpy())
+    for other in ("numpy", "torch"):
+        for numba_out, other_out in zip(outs["numba"], outs[other]):
+            assert np.array_equal(numba_out, other_out), other
+
+
+def test_the_device_kernel_draws_in_blocks_the_bits_it_draws_at_once(monkeypatch):
+    keys = torch.tensor([3, -5, 2**62], dtype=torch.int64)
+    whole = masks._uniform32_torch(keys, 11, 1000)
+    monkeypatch.setattr(masks, "_BLOCK", 64)  # 21 columns a block for 3 members
+    x = torch.randn(3, 1000)
+    out = torch.empty_like(x)
+    masks._dropout_torch(x, out, keys, 11, masks.threshold(0.5), 2.0)
+    assert torch.equal(out != 0, (whole < masks.threshold(0.5)) & (x != 0))
 
 
 def test_backward_applies_the_same_mask():

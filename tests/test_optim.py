@@ -65,3 +65,25 @@ def test_the_radam_variants_differ_in_the_first_five_updates_only():
         moved[name] = history
     assert moved["radam"] == [True] * 6  # torch.optim.RAdam: an un-adapted momentum step from the first update
     assert moved["radam-paper"] == [False] * 5 + [True]  # the authors' code: no update while rho_t < 5
+
+
+def test_the_device_paths_stacked_adam_is_the_per_member_kernel_to_rounding():
+    from trainability.training.optim import MemberSteps, StackedAdam
+
+    k = 3
+    base = {n: torch.stack([p[n] for p in _params(k)]) for n in ("w", "b")}
+    a = {n: t.clone().requires_grad_() for n, t in base.items()}
+    b = {n: t.clone().requires_grad_() for n, t in base.items()}
+    per_member, stacked = MemberSteps(a, "adam"), StackedAdam(b)
+    lrs = [1e-2, 3e-3, 1e-1]
+    for t in range(6):
+        grads = _grads(k, t)
+        idle = 2 if t < 2 else None  # member 2 does not update for the first two steps
+        for params in (a, b):
+            for n, tensor in params.items():
+                tensor.grad = torch.stack([g[n] for g in grads])
+        per_member.step([None if i == idle else lr for i, lr in enumerate(lrs)])
+        stacked.step(torch.tensor(lrs), torch.tensor([i != idle for i in range(k)]))
+    for n in a:
+        assert torch.allclose(a[n], b[n], rtol=1e-5, atol=1e-5)  # float32 rounding, ~10 ulp after 6 steps
+        assert not torch.equal(a[n], base[n])

@@ -6,6 +6,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -203,6 +204,12 @@ class _FailingStore:
         self.puts += 1
         raise StoreError(f"cannot write to the run store {self.path} (attempt to write a readonly database)")
 
+    def claim_runs(self, keys, owner):  # a write too: refused, and the runs are computed here
+        raise StoreError(f"cannot write to the run store {self.path} (attempt to write a readonly database)")
+
+    def release_runs(self, keys, owner):
+        pass
+
 
 def test_a_store_that_fails_later_loses_none_of_the_sessions_results(one_thread):
     store = _FailingStore()
@@ -217,6 +224,7 @@ def test_a_store_that_fails_later_loses_none_of_the_sessions_results(one_thread)
 
 USER_SCRIPT = '''
 import sys
+import time
 from dataclasses import dataclass
 
 import torch
@@ -298,3 +306,44 @@ def test_code_without_a_source_file_is_computed_but_not_stored(tmp_path):
         assert len(store) == 0
     finally:
         del SYSTEMS["exec-mlp"]
+
+
+def test_processes_sharing_a_store_compute_a_run_once(tmp_path):
+    """Two processes asking for the same runs at once (xdist workers on one store): the first
+    claims them, the second waits and reads them from the store; a claim of a process that is gone
+    is taken over."""
+    from trainability.runs.keys import run_key
+    from trainability.runs.pool import Runner
+
+    path = tmp_path / "runs.sqlite"
+    store = RunStore(path)
+    key = run_key(TINY, 0, "cpu", "batched")
+    assert store.claim_runs([key], "me") == {key}
+    assert store.claim_runs([key], "me") == {key}  # one's own claim is one's own
+    other = RunStore(path)
+    assert other.claim_runs([key], "other") == set()  # a live process holds it
+    store.db.execute("UPDATE computing SET pid = 999999999")  # as if its process were gone
+    assert other.claim_runs([key], "other") == {key}
+    other.release_runs([key], "other")
+    assert store.db.execute("SELECT COUNT(*) FROM computing").fetchone()[0] == 0
+
+    ctx = multiprocessing.get_context("spawn")
+    jobs = [(TINY, s) for s in range(3)]
+    first = ctx.Process(target=_compute, args=(str(path), jobs, str(tmp_path / "first.txt")))
+    first.start()
+    while not RunStore(path).db.execute("SELECT COUNT(*) FROM computing").fetchone()[0]:
+        time.sleep(0.05)  # the first has claimed its runs
+    runner = Runner("cpu", workers=1, store=RunStore(path))
+    runner.poll = 0.1
+    results = runner.results(jobs)
+    first.join(60)
+    assert runner.from_store == 3  # read from the store, none computed here
+    assert [r.final for r in results] == [float(x) for x in (tmp_path / "first.txt").read_text().split()]
+
+
+def _compute(path, jobs, out):
+    from trainability.runs.pool import Runner
+
+    results = Runner("cpu", workers=1, store=RunStore(path)).results(jobs)
+    with open(out, "w") as f:
+        f.write(" ".join(repr(r.final) for r in results))

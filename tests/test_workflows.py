@@ -40,3 +40,9 @@ def test_the_nightly_job_runs_every_rung_on_the_gpu_and_compares():
     text = (ROOT / ".github" / "workflows" / "nightly-gpu.yml").read_text()
     assert "pytest claims/ -n 4 --gpu" in text and "python -m trainability compare" in text
     assert "schedule:" in text and "upload-artifact" in text and "GITHUB_STEP_SUMMARY" in text
+    # the same torch as the CPU jobs, from a CUDA index (not ">=": that resolves to another version)
+    assert 'torch==2.13.0" --index-url "https://download.pytorch.org/whl/${TORCH_CUDA:-cu128}"' in text
+    # last night's report is fetched even when tonight's claims failed, from the last completed night
+    fetch = text[text.index("- name: Last night's report"):text.index("- name: Compare")]
+    assert "if: always()" in fetch and "workflow_conclusion: completed" in fetch
+    assert "-n 2, or --batch 32" in text  # the memory per xdist worker is documented

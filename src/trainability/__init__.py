@@ -24,9 +24,9 @@ from __future__ import annotations
 
 import importlib
 
-from .numerics import pin_cpu
+from .numerics import pin_environment
 
-pin_cpu()  # before torch picks its CPU kernels: the same code path, and so the same numbers, on every machine
+pin_environment()  # before torch picks its CPU kernels: the same code path, and so the same numbers, on every machine
 
 _EXPORTS = {
     "systems": ("SYSTEMS", "System", "register_system", "build_model", "n_params"),

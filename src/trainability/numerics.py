@@ -9,13 +9,14 @@ So every process that trains pins the code path to AVX2, which every x86-64 CI m
 last decade has, before torch chooses: ATEN_CPU_CAPABILITY=avx2 (PyTorch's dispatch), MKL_CBWR=AVX2
 (MKL's conditional numerical reproducibility), ONEDNN_MAX_CPU_ISA=AVX2. A value the user set is
 kept; TRAINABILITY_NATIVE_CPU=1 pins nothing (faster on AVX-512 machines, machine-dependent
-numbers). ``pin_cpu`` runs when ``trainability`` is imported, so it takes effect when the
+numbers). ``pin_environment`` runs when ``trainability`` is imported, so it takes effect when the
 library is imported before torch computes anything (the pytest plugin, scripts that import
 trainability first); ``numerics`` records what is in effect, whatever happened.
 
-CUDA. ``pin_cuda`` turns TF32 off for matmuls and cuDNN, makes cuDNN deterministic and asks for
-deterministic algorithms (CUBLAS_WORKSPACE_CONFIG=:4096:8, set before the first cuBLAS call),
-unless a run asks otherwise.
+CUDA. ``pin_environment`` also sets CUBLAS_WORKSPACE_CONFIG=:4096:8 (cuBLAS reads it at its first
+call; deterministic algorithms need it), and ``pin_cuda``, at the start of every CUDA run, turns
+TF32 off for matmuls and cuDNN (unless the setting asks for it: Setting.precision "tf32"), makes
+cuDNN deterministic and asks for deterministic algorithms.
 
 ``numerics(device)`` is the record: in each report's header and in every run's store key, so
 runs computed under different numerics are never mixed.
@@ -30,13 +31,17 @@ CUDA_ENV = {"CUBLAS_WORKSPACE_CONFIG": ":4096:8"}
 NATIVE = "TRAINABILITY_NATIVE_CPU"
 
 
-def pin_cpu(environ=os.environ) -> dict[str, str]:
-    """Set the CPU code-path pins that are not set already (none with TRAINABILITY_NATIVE_CPU=1);
-    returns the pins in effect.
+def pin_environment(environ=os.environ) -> dict[str, str]:
+    """Set the CPU code-path pins that are not set already (none with TRAINABILITY_NATIVE_CPU=1)
+    and CUDA's workspace setting; returns the CPU pins in effect.
 
-    >>> env = {}; pin_cpu(env)["MKL_CBWR"], pin_cpu({"MKL_CBWR": "AVX512"})["MKL_CBWR"], pin_cpu({NATIVE: "1"})
-    ('AVX2', 'AVX512', {})
+    >>> env = {}; pin_environment(env)["MKL_CBWR"], env["CUBLAS_WORKSPACE_CONFIG"]
+    ('AVX2', ':4096:8')
+    >>> pin_environment({"MKL_CBWR": "AVX512"})["MKL_CBWR"], pin_environment({NATIVE: "1"})
+    ('AVX512', {})
     """
+    for name, value in CUDA_ENV.items():
+        environ.setdefault(name, value)
     if environ.get(NATIVE, "") not in ("", "0"):
         return {}
     for name, value in CPU_PINS.items():
@@ -49,8 +54,6 @@ def pin_cuda(allow_tf32: bool = False) -> None:
     algorithms. Call before the first CUDA computation of the process."""
     import torch
 
-    for name, value in CUDA_ENV.items():
-        os.environ.setdefault(name, value)
     torch.backends.cuda.matmul.allow_tf32 = allow_tf32
     torch.backends.cudnn.allow_tf32 = allow_tf32
     torch.backends.cudnn.deterministic = True

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..checks import positive_int
 from ..text import fmt, format_share
 from ..training.result import RunResult
 from ..training.setting import Setting, derive_seed
@@ -51,8 +52,7 @@ class Design:
     def __post_init__(self) -> None:
         if not (isinstance(self.start, int) and self.start >= 2):
             raise ValueError(f"a design needs at least 2 seeds to start, got {self.start!r}")
-        if not (isinstance(self.step, int) and self.step >= 1):
-            raise ValueError(f"seed step must be a positive int, got {self.step!r}")
+        positive_int(self.step, "seed step")
         if not (isinstance(self.cap, int) and self.cap >= self.start):
             raise ValueError(f"seed cap ({self.cap!r}) must be an int >= start ({self.start})")
         if not 0 < self.alpha < 1:

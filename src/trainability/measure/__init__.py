@@ -19,6 +19,8 @@ import math
 from dataclasses import dataclass
 from typing import Callable
 
+from ..checks import positive_int
+
 BETTER = ("lower", "higher")
 
 
@@ -36,8 +38,8 @@ class Measurement:
             raise TypeError(f"a measurement's fn must be callable as fn(model, setting, generator), got {self.fn!r}")
         if self.better not in BETTER:
             raise ValueError(f"unknown direction {self.better!r}; valid: {', '.join(BETTER)}")
-        if self.every is not None and (not isinstance(self.every, int) or isinstance(self.every, bool) or self.every <= 0):
-            raise ValueError(f"a measurement's every is a positive int of steps (or None), got {self.every!r}")
+        if self.every is not None:
+            positive_int(self.every, "a measurement's every", " of steps (or None)")
 
     @property
     def worst(self) -> float:

@@ -14,6 +14,8 @@ import os
 
 import pytest
 
+from .recorder import Recorder, device_of, torch_version
+
 # = studies.rungs.TIERS and SCALES, kept here as plain data so that loading the plugin imports no torch
 # (tests/test_plugin.py checks they agree)
 RUNGS = ("proxy", "d32", "d64", "d128", "lecture")
@@ -86,8 +88,6 @@ def pytest_configure(config: pytest.Config) -> None:
                 f"--gpu needs CUDA, but torch {torch.__version__} sees no CUDA device "
                 f"(torch.version.cuda={torch.version.cuda}); run without --gpu for the CPU tier, or "
                 "--scale lecture to run the lecture's scale on the CPU (slow). No silent CPU fallback.")
-    from .recorder import Recorder
-
     config.pluginmanager.register(Recorder(config, scale_of(config)), "trainability-recorder")
 
 
@@ -102,20 +102,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("rung", rungs, ids=rungs)
 
 
-def device_of(config: pytest.Config) -> str:
-    """cuda:k for xdist worker gw<i> (k = i mod visible devices) with --gpu, else cpu."""
-    if not config.getoption("gpu"):
-        return "cpu"
-    import torch
-
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
-    index = int(worker[2:]) if worker.startswith("gw") and worker[2:].isdigit() else 0
-    return f"cuda:{index % torch.cuda.device_count()}"
-
-
 def pytest_report_header(config: pytest.Config) -> list[str]:
-    from .recorder import torch_version
-
     return [f"trainability: base seed {config.getoption('base_seed')}, scale {scale_of(config)}, "
             f"device {device_of(config)}, torch {torch_version()}"]
 

@@ -6,6 +6,7 @@ JSON and Markdown reports. Standard library and pytest at import time; the repor
 
 from __future__ import annotations
 
+import os
 import platform
 import time
 from importlib import metadata
@@ -92,6 +93,7 @@ class Recorder:
 
     def report(self, exitstatus) -> dict:
         """The JSON report: the run's header and every claim's record."""
+        from ..numerics import numerics
         from ..report.markdown import SCHEMA
         from ..studies.rungs import rungs_of
 
@@ -99,7 +101,8 @@ class Recorder:
         return {
             "schema": SCHEMA, "base_seed": self.config.getoption("base_seed"), "scale": self.scale,
             "rungs": [t.name for t in rungs_of(self.scale)], "seeds_cap": self.config.getoption("seeds"),
-            "device": device_kind(self.config), "suite": suite, "torch_version": torch_version(),
+            "device": device_kind(self.config), "numerics": numerics(device_of(self.config)), "suite": suite,
+            "torch_version": torch_version(),
             "python": platform.python_version(), "library": library_info(str(self.config.rootpath)),
             "seconds": time.time() - self.start, "exit_status": int(exitstatus), "claims": self.records,
         }
@@ -121,6 +124,17 @@ def _terminal_line(config: pytest.Config):
             tr.write_line(line)
 
     return emit
+
+
+def device_of(config: pytest.Config) -> str:
+    """cuda:k for xdist worker gw<i> (k = i mod visible devices) with --gpu, else cpu."""
+    if not config.getoption("gpu"):
+        return "cpu"
+    import torch
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    index = int(worker[2:]) if worker.startswith("gw") and worker[2:].isdigit() else 0
+    return f"cuda:{index % torch.cuda.device_count()}"
 
 
 def device_kind(config: pytest.Config) -> str:

@@ -32,9 +32,10 @@ class ClaimSession:
                  batch: int, store_path: str | None, refresh: bool):
         self.scale, self.rungs = scale, rungs_of(scale)
         self.base_seed, self.seeds_cap = base_seed, seeds_cap
-        # Share the cores: xdist workers x run processes x threads <= cores.
+        # Share the cores: xdist workers x run processes x threads <= cores. On CUDA one process
+        # per xdist worker drives its GPU and takes all of its share of the cores as threads.
         share = max(1, available_cores() // int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))
-        workers = workers or share
+        workers = 1 if device.startswith("cuda") else workers or share
         store = None
         if store_path is not None:
             try:

@@ -60,10 +60,24 @@ def header(report: dict) -> list[str]:
     rows = [("base seed", report.get("base_seed")), ("scale", report.get("scale")),
             ("rungs", ", ".join(sorted({r["tier"] for r in report["claims"]} - {"-"})) or "-"),
             ("seed cap", report.get("seeds_cap") or "none (each claim's design)"), ("device", report.get("device", "-")),
+            ("numerics", _numerics(report.get("numerics"))),
             ("torch", report.get("torch_version")), ("python", report.get("python")),
             ("trainability", f"{lib.get('version', '-')} ({code}; git {lib.get('git_commit') or '-'})"),
             ("wall time", _duration(number(report.get("seconds", 0)))), ("exit status", report.get("exit_status"))]
     return ["| run | |", "|---|---|", *(f"| {k} | {v} |" for k, v in rows)]
+
+
+def _numerics(n: dict | None) -> str:
+    """The kernels' code path and precision flags the report's runs were computed with."""
+    if not n:
+        return "-"
+    pins = ", ".join(f"{k}={v}" for k, v in (n.get("pins") or {}).items() if v) or "none"
+    text = f"CPU kernels {n.get('cpu_capability')} (pins: {pins})"
+    if n.get("gpu"):
+        text += (f"; {n['gpu']} (capability {'.'.join(map(str, n.get('gpu_capability') or []))}), cuDNN "
+                 f"{n.get('cudnn')}, TF32 matmul {n.get('matmul_tf32')} / cuDNN {n.get('cudnn_tf32')}, deterministic "
+                 f"{n.get('deterministic_algorithms')}")
+    return text
 
 
 def suite_line(report: dict) -> str:

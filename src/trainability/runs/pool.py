@@ -24,11 +24,12 @@ import warnings
 
 import torch
 
-from ..training.engines import ENGINES, choose, group_key
+from ..checks import positive_int
+from ..training.engines import ENGINES, choose, group_key, on_device_path
 from ..training.engines.common import send_progress_to
 from ..training.result import RunResult
 from ..training.setting import Setting
-from .keys import Unkeyable, source_version
+from .keys import Unkeyable, run_key, source_version
 from .progress import RUNS, tick
 from .store import StoreError
 
@@ -100,8 +101,8 @@ def _worker_init(threads: int, progress_queue, parent_pid: int) -> None:
 
 
 def _run_chunk(chunk, progress_every: float) -> list[RunResult]:
-    jobs, device, engine = chunk
-    return ENGINES[engine](jobs, device, progress_every)
+    jobs, device, engine, pad_to = chunk
+    return ENGINES[engine](jobs, device, progress_every, pad_to)
 
 
 class Runner:
@@ -121,8 +122,8 @@ class Runner:
         if not isinstance(batch, int) or batch < 0:
             raise ValueError(f"batch must be a non-negative int (0: plain runs), got {batch!r}")
         for name, value in (("workers", workers), ("threads", threads)):
-            if value is not None and (not isinstance(value, int) or value < 1):
-                raise ValueError(f"{name} must be a positive int (or None: from the cores), got {value!r}")
+            if value is not None:
+                positive_int(value, name, " (or None: from the cores)")
         self.device, self.batch = device, batch
         self.store, self.refresh = store, refresh
         self.progress_every = progress_every  # seconds between a long run's progress lines (Progress)
@@ -132,6 +133,7 @@ class Runner:
         self.cache: dict[tuple[Setting, int, str], RunResult] = {}
         self.unstored: list[RunResult] = []  # finished runs the store could not take (kept here)
         self.from_store = 0  # runs this runner read from its store rather than computed
+        self._owner, self._claimed, self.poll = f"{os.getpid()}-{id(self)}-{time.time()}", set(), 2.0
         self._keyable: dict[Setting, bool] = {}  # whether a setting's runs can be keyed (runs.keys.Unkeyable)
         self._warned: set[str] = set()
         self._pool: cf.ProcessPoolExecutor | None = None
@@ -162,18 +164,65 @@ class Runner:
             if asked > len(todo):
                 self.from_store += asked - len(todo)
                 log.info("%s: %d of %d runs from the store %s", label, asked - len(todo), asked, self.store.path)
+        waiting = self._claim(todo) if todo and self.store is not None and not self.refresh else []
+        todo = [job for job in todo if job not in waiting]
         start = time.perf_counter()
         RUNS["asked"] += len(todo)
-        for done, result in enumerate(self._map(todo), 1):
-            RUNS["done"] += 1
-            self.cache[(result.setting, result.seed, self.device)] = result
-            self._store(result)
-            self._check_escape(result)
-            log.info("%s run %d/%d [%s] seed %d: final %.4g, escape %s, %.1fs (elapsed %.0fs)",
-                     label, done, len(todo), result.setting.describe(), result.seed, result.final,
-                     result.escape_step if result.escape_step is not None else "never",
-                     result.seconds, time.perf_counter() - start)
+        try:
+            for done, result in enumerate(self._map(todo), 1):
+                RUNS["done"] += 1
+                self.cache[(result.setting, result.seed, self.device)] = result
+                self._store(result)
+                self._check_escape(result)
+                log.info("%s run %d/%d [%s] seed %d: final %.4g, escape %s, %.1fs (elapsed %.0fs)",
+                         label, done, len(todo), result.setting.describe(), result.seed, result.final,
+                         result.escape_step if result.escape_step is not None else "never",
+                         result.seconds, time.perf_counter() - start)
+        finally:
+            self._release()
+        if waiting:
+            self._wait_for(waiting, label)
         return [self.cache[(s, seed, self.device)] for s, seed in jobs]
+
+    def _key(self, job) -> str:
+        return run_key(job[0], job[1], self.device, self.engine(job[0]))
+
+    def _claim(self, todo) -> list:
+        """Claim ``todo`` in the store; returns the jobs another live process computes already."""
+        keyed = [job for job in todo if self.keyable(job[0])]
+        keys = {self._key(job): job for job in keyed}
+        try:
+            mine = self.store.claim_runs(list(keys), self._owner)
+        except StoreError:
+            return []  # a store that cannot be written is warned about when the first run is
+        self._claimed |= mine
+        return [job for key, job in keys.items() if key not in mine]
+
+    def _release(self) -> None:
+        if self._claimed:
+            self.store.release_runs(self._claimed, self._owner)
+            self._claimed = set()
+
+    def _wait_for(self, jobs, label: str) -> None:
+        """Read the runs another process computes from the store as they arrive; compute here any
+        whose process is gone."""
+        log.info("%s: %d runs are being computed by another process; waiting for them", label, len(jobs))
+        while jobs:
+            for s, seed in list(jobs):
+                stored = self.store.get(s, seed, self.device, self.engine(s))
+                if stored is not None:
+                    self.cache[(s, seed, self.device)] = stored
+                    self.from_store += 1
+                    jobs.remove((s, seed))
+            if jobs:
+                orphans = self._claim(jobs)  # jobs no live process computes any more are ours now
+                mine = [job for job in jobs if job not in orphans]
+                if mine:
+                    self.results(mine, label)
+                    jobs = [job for job in jobs if job not in mine]
+                if jobs:
+                    tick()
+                    time.sleep(self.poll)
 
     def keyable(self, setting: Setting) -> bool:
         """Whether ``setting``'s runs can be keyed by their code (runs.keys); if not, they are neither
@@ -214,21 +263,23 @@ class Runner:
             warnings.warn(StoreWarning(f"{e}. This session's runs are kept in memory (its verdicts and report are "
                                        "complete), but no further run will be written to the store."), stacklevel=2)
 
-    def chunks(self, todo: list[tuple[Setting, int]]) -> list[tuple[list, str, str]]:
-        """(jobs, device, engine) units of work: jobs that share a batch grouped, each group split
-        into at least one chunk per worker and at most ``batch`` members per chunk."""
+    def chunks(self, todo: list[tuple[Setting, int]]) -> list[tuple[list, str, str, int | None]]:
+        """(jobs, device, engine, pad_to) units of work: jobs that share a batch grouped, each group
+        split into at least one chunk per worker and at most ``batch`` members per chunk; on the
+        device path a chunk is padded to ``batch`` members (engines.batched: fixed shapes)."""
         out, groups = [], {}
         for job in todo:
             engine = self.engine(job[0])
             key = group_key(job[0], engine)
             if key is None:
-                out.append(([job], self.device, engine))
+                out.append(([job], self.device, engine, None))
             else:
                 groups.setdefault((engine, key), []).append(job)
         for (engine, _), jobs in groups.items():
             n = max(math.ceil(len(jobs) / self.batch), min(self.workers, len(jobs)))
             size = math.ceil(len(jobs) / n)
-            out += [(jobs[i:i + size], self.device, engine) for i in range(0, len(jobs), size)]
+            pad = self.batch if on_device_path(self.device) else None  # fixed chunk shapes (engines.batched)
+            out += [(jobs[i:i + size], self.device, engine, pad) for i in range(0, len(jobs), size)]
         return out
 
     def _map(self, todo):

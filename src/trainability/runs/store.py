@@ -65,6 +65,9 @@ class RunStore:
             # measured values of population claims' draws (plugin.session.Claims.cached); added in place
             self.db.execute("CREATE TABLE IF NOT EXISTS measurements (key TEXT PRIMARY KEY, claim TEXT NOT NULL,"
                             " example TEXT NOT NULL, value TEXT NOT NULL, created REAL NOT NULL)")
+            # runs being computed (claim_runs): so that processes sharing the store compute a run once
+            self.db.execute("CREATE TABLE IF NOT EXISTS computing (key TEXT PRIMARY KEY, owner TEXT NOT NULL,"
+                            " pid INTEGER NOT NULL, created REAL NOT NULL)")
             self.db.execute("COMMIT")
             meta = dict(self.db.execute("SELECT key, value FROM meta")) if "meta" in tables or not tables else {}
         except sqlite3.DatabaseError as e:
@@ -115,6 +118,34 @@ class RunStore:
         except sqlite3.Error as e:
             raise StoreError(f"cannot write to the run store {self.path} ({e})") from None
 
+    def claim_runs(self, keys: list[str], owner: str) -> set[str]:
+        """Mark the runs of ``keys`` as computed by ``owner`` (this process), unless a live process
+        on this machine already computes them; returns the keys ``owner`` now holds. A claim of a
+        process that is gone is taken over. One transaction: two processes never hold one key."""
+        try:
+            with self.db:
+                self.db.execute("BEGIN IMMEDIATE")
+                marks = ",".join("?" * len(keys))
+                held = {k: (o, pid) for k, o, pid in self.db.execute(
+                    f"SELECT key, owner, pid FROM computing WHERE key IN ({marks})", keys).fetchall()} if keys else {}
+                mine = {k for k in keys if k not in held or held[k][0] == owner or not _alive(held[k][1])}
+                self.db.executemany("INSERT OR REPLACE INTO computing VALUES (?, ?, ?, ?)",
+                                    [(k, owner, os.getpid(), time.time()) for k in mine])
+        except sqlite3.Error as e:
+            raise StoreError(f"cannot write to the run store {self.path} ({e})") from None
+        return mine
+
+    def release_runs(self, keys, owner: str) -> None:
+        """Drop ``owner``'s claims on ``keys`` (its runs are stored, or it gave up)."""
+        keys = list(keys)
+        if not keys:
+            return
+        try:
+            with self.db:
+                self.db.executemany("DELETE FROM computing WHERE key = ? AND owner = ?", [(k, owner) for k in keys])
+        except sqlite3.Error:
+            pass  # a claim left behind is taken over once its process is gone
+
     def get_measurement(self, key: str) -> dict | None:
         """The values stored under ``key`` by put_measurement, or None."""
         row = self.db.execute("SELECT value FROM measurements WHERE key = ?", (key,)).fetchone()
@@ -134,6 +165,17 @@ class RunStore:
 
     def close(self) -> None:
         self.db.close()
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` runs on this machine (claims are of processes sharing one store file)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _same_result(a: str, b: str) -> bool:

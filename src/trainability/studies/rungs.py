@@ -34,6 +34,7 @@ import dataclasses
 import math
 from dataclasses import dataclass
 
+from ..checks import positive_int
 from ..decisions.verdicts import Design
 from ..systems.transformer import TransformerConfig
 from ..tasks import LectureTask
@@ -68,8 +69,8 @@ class Tier:
         given (lecture units), before any scaling."""
         if not (isinstance(lr, (int, float)) and math.isfinite(lr) and lr > 0):
             raise ValueError(f"lr must be a positive finite number (lecture units), got {lr!r}")
-        if steps is not None and not (isinstance(steps, int) and 0 < steps):
-            raise ValueError(f"steps must be a positive int (the lecture's units, of {LECTURE_STEPS}), got {steps!r}")
+        if steps is not None:
+            positive_int(steps, "steps", f" (the lecture's units, of {LECTURE_STEPS})")
         if init_scale is not None and not (isinstance(init_scale, (int, float)) and init_scale > 0):
             raise ValueError(f"init_scale must be a positive number (lecture units), got {init_scale!r}")
         model = self.base.model

@@ -16,10 +16,13 @@ SplitMix64's output mix(key + c * 0x9E3779B97F4A7C15): P(keep) = q to within 2^-
 are multiplied by scale(q) = float32(1 / q), as F.dropout does. A mask is a pure function of (key,
 counter), so backward recomputes it instead of storing it, and a kernel computes it on the fly.
 
-Kernels: numba (one pass, ~0.2 ns per element) where numba is installed, else numpy
-(vectorised, the same bits, slower); tests check they agree. ``relu_dropout_`` fuses the FFN's
-ReLU with its dropout and backward reads the gate off the output (f > 0 iff pre-activation > 0
-and kept), so the batched FFN keeps one hidden-sized tensor instead of three.
+Kernels: on the CPU numba (one pass, ~0.2 ns per element) where numba is installed, else numpy
+(vectorised, the same bits, slower); on any other device torch tensor ops (int64 arithmetic
+wrapping as uint64 does, logical shifts by masking: a few launches for all K members at once),
+also selectable on the CPU (``KERNEL = "torch"``, the CUDA path's code under CPU tests). All three
+give the same bits (tests/test_masks.py). ``relu_dropout_`` fuses the FFN's ReLU with its dropout
+and backward reads the gate off the output (f > 0 iff pre-activation > 0 and kept), so the batched
+FFN keeps one hidden-sized tensor instead of three.
 
 The plain run (engines.plain.run) keeps the lecture's nn.TransformerEncoder, its parameters, init and
 arithmetic; ``install`` only replaces where its masks come from: the three nn.Dropout modules of
@@ -27,8 +30,9 @@ each layer become StreamDropout, and self-attention becomes StreamAttention, whi
 nn.MultiheadAttention's math with its dropout from the stream. A batch member k draws with its
 own key at the same counters, so its masks are bitwise those of the plain run with its seed.
 
-On CUDA neither path uses this: plain runs keep PyTorch's fused dropout, and batched members
-draw from their own CUDA generators (statistically equivalent masks, not the same ones).
+On CUDA both engines use it too, with the torch kernels: a seed draws the same masks on every
+device, so runs on the GPU and on the CPU see the same init, data and masks (their float rounding
+still differs: matmuls, reductions).
 """
 
 from __future__ import annotations
@@ -74,6 +78,54 @@ def _gate_numpy(g, f, s):
     g[...] = np.where(f > 0, g * np.float32(s), 0)
 
 
+def _i64(u: np.uint64) -> int:
+    """A uint64 constant as the int64 with the same bits (torch has no uint64 arithmetic)."""
+    return int(u) - 2**64 if int(u) >= 2**63 else int(u)
+
+
+_T_G, _T_M1, _T_M2 = _i64(_G), _i64(_M1), _i64(_M2)
+_BLOCK = 1 << 24  # elements of (K, n) drawn at once by the torch kernel: ~128 MB of int64 per temporary
+
+
+def _shr(z: torch.Tensor, k: int) -> torch.Tensor:
+    """Logical right shift of int64 bits (>> is arithmetic on signed ints)."""
+    return (z >> k) & ((1 << (64 - k)) - 1)
+
+
+def _uniform32_torch(keys: torch.Tensor, offset: int, n: int) -> torch.Tensor:
+    """(K, n) int64 holding the 32-bit uniforms of counters offset .. offset + n - 1 for int64 keys
+    (K,): SplitMix64 in int64 arithmetic, whose multiplications wrap exactly as uint64's do."""
+    c = torch.arange(offset, offset + n, dtype=torch.int64, device=keys.device)
+    z = keys[:, None] + c[None, :] * _T_G
+    z = (z ^ _shr(z, 30)) * _T_M1
+    z = (z ^ _shr(z, 27)) * _T_M2
+    return _shr(z ^ _shr(z, 31), 32)
+
+
+def _kept_torch(keys: torch.Tensor, offset: int, n: int, thr: int):
+    """Yield (column slice, (K, width) bool kept) over blocks of columns."""
+    width = max(1, _BLOCK // max(1, len(keys)))
+    for start in range(0, n, width):
+        stop = min(n, start + width)
+        yield slice(start, stop), _uniform32_torch(keys, offset + start, stop - start) < thr
+
+
+def _dropout_torch(x, out, keys, offset, thr, s):
+    # s is float32(1 / q) as a Python float: the multiply is float32 x float32, as the CPU kernels'
+    for cols, kept in _kept_torch(keys, offset, x.shape[1], thr):
+        out[:, cols] = torch.where(kept, x[:, cols] * s, 0.0)
+
+
+def _relu_dropout_torch(a, keys, offset, thr, s):
+    for cols, kept in _kept_torch(keys, offset, a.shape[1], thr):
+        v = a[:, cols]
+        a[:, cols] = torch.where(kept & (v > 0), v * s, 0.0)
+
+
+def _gate_torch(g, f, s):
+    g.copy_(torch.where(f > 0, g * s, 0.0))
+
+
 try:  # numba is a dependency; the numpy kernels keep a machine without it (e.g. a GPU box) working
     import numba
 
@@ -110,7 +162,12 @@ try:  # numba is a dependency; the numpy kernels keep a machine without it (e.g.
                "numpy": (_dropout_numpy, _relu_dropout_numpy, _gate_numpy)}
 except ImportError:  # pragma: no cover - exercised where numba is absent
     KERNELS = {"numpy": (_dropout_numpy, _relu_dropout_numpy, _gate_numpy)}
-KERNEL = "numba" if "numba" in KERNELS else "numpy"
+TORCH_KERNELS = (_dropout_torch, _relu_dropout_torch, _gate_torch)
+KERNEL = "numba" if "numba" in KERNELS else "numpy"  # the CPU's; "torch": the other devices' kernels on the CPU too
+
+
+def _torch_path(x: torch.Tensor) -> bool:
+    return x.device.type != "cpu" or KERNEL == "torch"
 
 
 class MaskStream:
@@ -123,6 +180,14 @@ class MaskStream:
         if not 0.0 <= p < 1.0:
             raise ValueError(f"dropout p must be in [0, 1), got {p!r}")
         self.keys, self.p, self.offset = np.array(seeds, dtype=np.uint64), p, 0
+        self._device_keys: dict = {}
+
+    def device_keys(self, device) -> torch.Tensor:
+        """The keys as an int64 tensor on ``device`` (the same bits), for the torch kernels."""
+        device = torch.device(device)
+        if device not in self._device_keys:
+            self._device_keys[device] = torch.from_numpy(self.keys.view(np.int64).copy()).to(device)
+        return self._device_keys[device]
 
     def take(self, n: int) -> int:
         """Reserve the next n counters; returns the first."""
@@ -130,20 +195,30 @@ class MaskStream:
         return offset
 
 
+def _apply_dropout(x: torch.Tensor, out: torch.Tensor, stream: MaskStream, offset: int) -> None:
+    """out = member k's dropout of x (K, ...) at counters offset.., by the device's kernel."""
+    q = 1 - stream.p
+    x2, o2 = x.view(len(x), -1), out.view(len(out), -1)
+    if _torch_path(x):
+        _dropout_torch(x2, o2, stream.device_keys(x.device), offset, threshold(q), scale(q))
+    else:
+        KERNELS[KERNEL][0](x2.numpy(), o2.numpy(), stream.keys, offset, threshold(q), scale(q))
+
+
 class _Dropout(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x, stream: MaskStream):  # x (K, ...)
         x = x.contiguous()
-        ctx.args = (stream.keys, stream.take(x[0].numel()), threshold(1 - stream.p), scale(1 - stream.p))
+        ctx.stream, ctx.offset = stream, stream.take(x[0].numel())
         out = torch.empty_like(x)
-        KERNELS[KERNEL][0](x.view(len(x), -1).numpy(), out.view(len(x), -1).numpy(), *ctx.args)
+        _apply_dropout(x, out, stream, ctx.offset)
         return out
 
     @staticmethod
     def backward(ctx, g):  # the same mask, recomputed from its counters
         g = g.contiguous()
         out = torch.empty_like(g)
-        KERNELS[KERNEL][0](g.view(len(g), -1).numpy(), out.view(len(g), -1).numpy(), *ctx.args)
+        _apply_dropout(g, out, ctx.stream, ctx.offset)
         return out, None
 
 
@@ -152,7 +227,11 @@ class _ReluDropout(torch.autograd.Function):
     def forward(ctx, a, stream: MaskStream):  # a (K, ...) contiguous, overwritten with the result
         ctx.mark_dirty(a)
         q = 1 - stream.p
-        KERNELS[KERNEL][1](a.view(len(a), -1).numpy(), stream.keys, stream.take(a[0].numel()), threshold(q), scale(q))
+        a2 = a.view(len(a), -1)
+        if _torch_path(a):
+            _relu_dropout_torch(a2, stream.device_keys(a.device), stream.take(a[0].numel()), threshold(q), scale(q))
+        else:
+            KERNELS[KERNEL][1](a2.numpy(), stream.keys, stream.take(a[0].numel()), threshold(q), scale(q))
         ctx.save_for_backward(a)
         ctx.scale = scale(q)
         return a
@@ -161,7 +240,11 @@ class _ReluDropout(torch.autograd.Function):
     def backward(ctx, g):
         (f,) = ctx.saved_tensors
         g = g.contiguous().clone()
-        KERNELS[KERNEL][2](g.view(len(g), -1).numpy(), f.view(len(f), -1).numpy(), ctx.scale)
+        g2, f2 = g.view(len(g), -1), f.view(len(f), -1)
+        if _torch_path(g):
+            _gate_torch(g2, f2, ctx.scale)
+        else:
+            KERNELS[KERNEL][2](g2.numpy(), f2.numpy(), ctx.scale)
         return g, None
 
 

@@ -88,19 +88,55 @@ class MemberSteps:
                 p.grad = None
 
 
+class StackedAdam:
+    """Adam for K members stacked on a leading axis, one launch per operation and tensor for all
+    of them: the device path's optimizer (on the GPU a per-member call is a launch per member and
+    tensor). The update is torch's fused Adam's, with per-member lr and step counts as (K,)
+    vectors; it equals the per-member kernel to float rounding, not bitwise (tests/test_optim.py).
+    ``step(lrs, active)``: lrs (K,) the members' lr, active (K,) bool the members that update."""
+
+    def __init__(self, params: dict[str, torch.Tensor]):
+        self.params = params
+        self.m = {n: torch.zeros_like(p) for n, p in params.items()}
+        self.v = {n: torch.zeros_like(p) for n, p in params.items()}
+        first = next(iter(params.values()))
+        self.steps = torch.zeros(first.shape[0], dtype=torch.float32, device=first.device)
+
+    def step(self, lrs: torch.Tensor, active: torch.Tensor) -> None:
+        b1, b2 = BETAS
+        with torch.no_grad():
+            self.steps += active.to(self.steps.dtype)
+            t = self.steps.clamp(min=1.0)
+            size = torch.where(active, lrs / (1 - b1**t), torch.zeros_like(lrs))  # (K,): 0 for the idle
+            root = (1 - b2**t).sqrt()
+            for n, p in self.params.items():
+                shape = (-1,) + (1,) * (p.dim() - 1)
+                g = p.grad
+                keep = active.view(shape)
+                self.m[n].copy_(torch.where(keep, self.m[n].lerp(g, 1 - b1), self.m[n]))
+                self.v[n].copy_(torch.where(keep, self.v[n] * b2 + (1 - b2) * g * g, self.v[n]))
+                denom = self.v[n].sqrt() / root.view(shape) + EPS
+                p.sub_(size.view(shape) * self.m[n] / denom)
+                p.grad = None
+
+
 @dataclass(frozen=True)
 class Optimizer:
     """plain(params, lr) -> a torch optimizer (the engine rewrites its lr each step); members(stacked
-    params) -> a MemberSteps; lr_scale(t) multiplies the scheduled lr of update t (1-based)."""
+    params) -> a MemberSteps; stacked(stacked params) -> a StackedAdam-like stepper for the device
+    path (None: the device path steps members one at a time too); lr_scale(t) multiplies the
+    scheduled lr of update t (1-based)."""
 
     plain: Callable
     members: Callable[[dict], MemberSteps]
     note: str
     lr_scale: Callable[[int], float] = field(default=lambda t: 1.0)
+    stacked: Callable[[dict], StackedAdam] | None = None
 
 
 OPTIMIZERS: dict[str, Optimizer] = {
-    "adam": Optimizer(_adam, lambda params: MemberSteps(params, "adam"), "Adam, torch.optim.Adam(fused=True)"),
+    "adam": Optimizer(_adam, lambda params: MemberSteps(params, "adam"), "Adam, torch.optim.Adam(fused=True)",
+                      stacked=StackedAdam),
     "radam": Optimizer(_radam, lambda params: MemberSteps(params, "radam"),
                        "RAdam as torch.optim.RAdam: momentum steps while rho_t <= 5"),
     "radam-paper": Optimizer(_radam, lambda params: MemberSteps(params, "radam"),

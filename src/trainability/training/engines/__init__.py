@@ -1,5 +1,5 @@
 """Engines: the code that computes runs. One interface, ``ENGINES[name](jobs, device,
-progress_every) -> [RunResult]``, one result per (setting, seed) job, in order:
+progress_every, pad_to) -> [RunResult]``, one result per (setting, seed) job, in order:
 
     plain    one run at a time, the lecture's loop (engines/plain.py); runs every system
     batched  jobs that share a ``batch_key`` as members of one computation (engines/batched.py);
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from ..setting import Setting
 from .batched import batch_key, batchable, run_batch
+from .common import device_path, on_device_path
 from .plain import run, run_jobs
 
 ENGINES = {"plain": run_jobs, "batched": run_batch}
@@ -31,4 +32,5 @@ def group_key(setting: Setting, engine: str):
     return batch_key(setting) if engine == "batched" else None
 
 
-__all__ = ["ENGINES", "choose", "group_key", "batch_key", "batchable", "run", "run_batch", "run_jobs"]
+__all__ = ["ENGINES", "choose", "group_key", "batch_key", "batchable", "device_path", "on_device_path", "run",
+           "run_batch", "run_jobs"]

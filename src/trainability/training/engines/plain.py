@@ -1,10 +1,10 @@
 """The plain engine: one run, the lecture's loop (its modules, a torch optimizer, one batch a step).
 
-Every system can run here, a user's own nn.Module included. The lecture's encoder on the CPU
-draws its dropout masks from a masks.MaskStream keyed by the run's ``dropout`` stream (the
+Every system can run here, a user's own nn.Module included. The lecture's encoder draws its
+dropout masks from a masks.MaskStream keyed by the run's ``dropout`` stream on every device (the
 system declares it: ``System.dropout_stream``), so a batched member draws exactly the same
-masks; every other model, and every model on CUDA, draws from PyTorch's RNG, forked and seeded
-with the same stream for the duration of the run.
+masks; every other model draws from PyTorch's RNG, forked and seeded with the same stream for the
+duration of the run. Batches come from CPU generators (engines.common.batch).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from .. import masks, schedules
 from ..optim import OPTIMIZERS
 from ..result import RunResult, finish
 from ..setting import Setting, Streams
-from .common import Progress, init_model, measure, periodic
+from .common import Progress, batch, init_model, measure, periodic, prepare
 
 
 def run(setting: Setting, seed: int, device: str = "cpu", progress_every: float = 30.0) -> RunResult:
@@ -27,16 +27,17 @@ def run(setting: Setting, seed: int, device: str = "cpu", progress_every: float 
     A progress line at most every ``progress_every`` seconds (engines.common.Progress)."""
     streams = Streams.of(seed, setting.replicate)
     dev = torch.device(device)
+    prepare(setting, dev)
     start = time.perf_counter()
     model = init_model(setting, streams).to(dev)
     twice = setting.test_has_dropout or (setting.dropout is None and setting.eval_mode == "train" and any(
         isinstance(m, torch.nn.Dropout) and m.p > 0 for m in model.modules()))  # a config that does not say
-    if get_system(setting.system).dropout_stream and dev.type == "cpu":
+    if get_system(setting.system).dropout_stream:
         masks.install(model, streams.dropout)  # see masks.py: why
     rule = OPTIMIZERS[setting.optimizer]
     opt = rule.plain(model.parameters(), setting.lr)
     lr_at = schedules.make(setting.schedule, setting.lr, setting.warmup, setting.steps)  # acts once per step
-    data, test = streams.generator("data", dev), streams.generator("test", dev)
+    data, test = streams.generator("data"), streams.generator("test")  # CPU generators on every device
     losses: list[float] = []
     diverged_at = None
     test_loss = test_nodrop = math.inf
@@ -49,7 +50,7 @@ def run(setting: Setting, seed: int, device: str = "cpu", progress_every: float 
         for step in range(setting.steps):
             for group in opt.param_groups:
                 group["lr"] = lr_at(step) * rule.lr_scale(step + 1)
-            x, target = setting.task.sample(data, dev)
+            x, target = batch(setting.task, data, dev)
             loss = setting.task.loss(model(x), target)
             value = loss.item()
             if not math.isfinite(value):
@@ -70,8 +71,10 @@ def run(setting: Setting, seed: int, device: str = "cpu", progress_every: float 
                   measured, curves)
 
 
-def run_jobs(jobs: list[tuple[Setting, int]], device: str = "cpu", progress_every: float = 30.0) -> list[RunResult]:
-    """The engine interface (engines.ENGINES): one plain run per (setting, seed) job, in order."""
+def run_jobs(jobs: list[tuple[Setting, int]], device: str = "cpu", progress_every: float = 30.0,
+             pad_to: int | None = None) -> list[RunResult]:
+    """The engine interface (engines.ENGINES): one plain run per (setting, seed) job, in order
+    (``pad_to`` is the batched engine's and means nothing here)."""
     return [run(setting, seed, device, progress_every) for setting, seed in jobs]
 
 
@@ -85,7 +88,7 @@ def evaluate(model: torch.nn.Module, setting: Setting, generator: torch.Generato
     twice = setting.test_has_dropout if twice is None else twice
     totals = torch.zeros(2, device=device)
     for _ in range(setting.eval_batches):
-        x, target = setting.task.sample(generator, device)
+        x, target = batch(setting.task, generator, device)
         model.train(setting.eval_mode == "train")
         totals[0] += setting.task.loss(model(x), target)
         if twice:
