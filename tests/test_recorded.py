@@ -10,7 +10,7 @@ import pytest
 
 from trainability.report.markdown import anchor, heading
 from trainability.report.status import agrees, expectations, reports, status
-from trainability.runs.keys import CODE_VERSION, decide_version
+from trainability.runs.keys import CODE_VERSION, PACKAGE, decide_version
 
 ROOT = Path(__file__).parents[1]
 CLAIMS, REPORTS = ROOT / "claims", ROOT / "docs" / "reports"
@@ -31,6 +31,19 @@ def test_a_committed_report_was_made_by_the_current_code(name):
     assert lib.get("decide_code") == decide_version(), (
         f"docs/reports/{name} was decided by decision code {lib.get('decide_code')}, the current one is "
         f"{decide_version()}: " + REGENERATE.format(name=name))
+
+
+@pytest.mark.parametrize("name", sorted(reports(REPORTS)))
+def test_the_systems_a_report_used_have_not_changed_since(name):
+    """Beyond the shared run code a claim's runs used their system's own file (e.g. systems/cnn.py):
+    each claim records its hash, and an edit to that file shows the report stale."""
+    import hashlib
+
+    changed = sorted({f"{path} (claim {r['claim_id']})" for r in reports(REPORTS)[name]["claims"]
+                      for path, digest in (r.get("code") or {}).items()
+                      if not (PACKAGE / path).is_file()
+                      or hashlib.sha256((PACKAGE / path).read_bytes()).hexdigest()[:16] != digest})
+    assert not changed, f"docs/reports/{name}: changed since: {changed}; " + REGENERATE.format(name=name)
 
 
 @pytest.mark.parametrize("name", sorted(reports(REPORTS)))

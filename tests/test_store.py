@@ -139,21 +139,35 @@ def test_the_code_version_covers_every_engine_file_and_what_the_engines_import(t
     root = _package_copy(tmp_path)
     names = {p.relative_to(root).as_posix() for p in run_modules(root)}
     assert {"training/engines/plain.py", "training/engines/batched.py", "training/setting.py",
-            "systems/transformer.py", "systems/cnn.py", "systems/rnn.py", "tasks/lecture.py", "training/inits.py",
-            "training/schedules.py", "training/masks.py", "training/optim.py", "measure/__init__.py"} <= names
-    # nothing that computes no run
-    assert not names & {"runs/store.py", "runs/pool.py", "decisions/verdicts.py", "plugin/__init__.py", "decisions/stats.py"}
+            "systems/transformer.py", "tasks/lecture.py", "training/inits.py", "training/schedules.py",
+            "training/masks.py", "training/optim.py", "measure/__init__.py", "numerics.py"} <= names
+    # nothing that computes no run; other systems are found by the registry, not imported
+    assert not names & {"runs/store.py", "runs/pool.py", "decisions/verdicts.py", "plugin/__init__.py",
+                        "decisions/stats.py", "systems/cnn.py", "systems/rnn.py"}
     before = code_version(root)
     (root / "training" / "engines" / "fast.py").write_text("def run_jobs(jobs, device, progress_every):\n    return []\n")
     assert code_version(root) != before  # a new engine file, imported by nobody yet, is in the key
     added = code_version(root)
     (root / "helper.py").write_text("SCALE = 2.0\n")
     assert code_version(root) == added  # a module no engine imports is not
+    (root / "systems" / "grid.py").write_text("NAME = 'grid'\n")
+    assert code_version(root) == added  # nor a new system's file: it keys its own runs only
     plain = root / "training" / "engines" / "plain.py"
     plain.write_text(plain.read_text().replace("from .common import", "from ...helper import SCALE\nfrom .common import"))
     with_import = code_version(root)
     (root / "helper.py").write_text("SCALE = 3.0\n")
     assert code_version(root) != with_import  # once an engine imports it, its code is in the key
+
+
+def test_a_system_outside_the_shared_code_keys_its_own_runs_by_its_file():
+    from trainability.runs.keys import file_hashes, source_version
+    from trainability.studies.sequence import sequence_setting
+    from trainability.tasks import SequenceTask
+
+    cnn, rnn = (sequence_setting(f, SequenceTask()) for f in ("cnn", "rnn"))
+    assert list(file_hashes(cnn)) == ["systems/cnn.py"] and list(file_hashes(rnn)) == ["systems/rnn.py"]
+    assert source_version(cnn) != source_version(rnn)
+    assert file_hashes(TINY) == {} and source_version(TINY) is None  # the lecture's model is shared code
 
 
 def _read_only_store(tmp_path) -> str:

@@ -88,6 +88,7 @@ class Outcome:
     restated: str | None = None  # why the claim was restated (it was decided on fresh seeds)
     extra: dict = field(default_factory=dict)
     expected: dict | None = None  # what the claim file records at this rung ({verdict, why}); None: nothing
+    code: dict = field(default_factory=dict)  # {package file: hash} its runs used beyond the shared run code
 
     def table(self) -> str:
         """Per-setting medians and escapes, then each part: for failure messages."""
@@ -221,7 +222,20 @@ def decide(settings: dict[str, Setting], parts: list[Part], *, design: Design | 
     return Outcome(claim_id=claim_id, title=title, source=source, tier=tier,
                    verdict=combine([r["verdict"] for r in records]), settings=summaries, parts=records, n_seeds=n,
                    alpha=design.alpha, base_seed=base_seed, seconds=time.perf_counter() - start, device=first.device,
-                   torch_version=first.torch_version, restated=restated, extra=extra)
+                   torch_version=first.torch_version, restated=restated, extra=extra, code=_code(settings))
+
+
+def _code(settings: dict[str, Setting]) -> dict[str, str]:
+    """{package file: hash} of the code the settings' runs used beyond the shared run code."""
+    from ..runs.keys import Unkeyable, file_hashes
+
+    out = {}
+    for s in settings.values():
+        try:
+            out.update(file_hashes(s))
+        except Unkeyable:
+            pass  # a user's code without a source file: its runs were not stored either
+    return dict(sorted(out.items()))
 
 
 def _setting_summary(results: list[RunResult], lecture: float | None, seeds: list[int] | None = None) -> dict:

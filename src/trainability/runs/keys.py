@@ -4,17 +4,20 @@
               loop or batched members: they differ in float rounding), torch's version and the
               numerics in effect (trainability.numerics: the CPU kernels' code path; on CUDA the
               GPU, cuDNN and the precision flags)
-    code      the run code's version (``code_version``): a hash of every module of the
+    code      the shared run code's version (``code_version``): a hash of every module of the
               training.engines package and of every module of the package they import,
-              transitively, read from their import statements (``run_modules``): the systems,
-              tasks, measurements, inits, schedules, optimizers and masks a run can use, with no
-              list to keep
-    source    for a user's own system, task or measurement (code outside this package): a hash
-              of the source file of each class and function a run of the setting builds or calls
-              (the config, the module, the batched forward, the task, each measurement) and of
-              the files beside it that it imports (``source_version``). Edit the model's forward
-              and its runs are computed again. Code without a source file (a class made in a
-              REPL or by exec) cannot be keyed: ``Unkeyable``, and the Runner does not store it.
+              transitively, read from their import statements (``run_modules``): the inits,
+              schedules, optimizers, masks, measurement registry, the lecture's Transformer and
+              tasks, with no list to keep. Systems are found by the registry at import
+              (systems.SYSTEMS), not imported by name, so another system's file is not in it.
+    source    the code a run of this setting builds or calls beyond that (``source_version``):
+              the files defining its config, module, batched forward, task and measurements, with
+              the package modules they import (a system of this package, e.g. systems/cnn.py),
+              and for a user's own code outside the package each such file with the files beside
+              it that it imports. Edit the model's forward and its runs are computed again; add
+              another system and no stored run is re-keyed. Code without a source file (a class
+              made in a REPL or by exec) cannot be keyed: ``Unkeyable``, and the Runner does not
+              store it.
 
 A tier is only a mapping to Settings, so two tiers that ask for the same Setting share runs.
 ``library_version`` hashes every module of the package (what a property claim's measurement may
@@ -60,16 +63,21 @@ def _imported_files(path: Path, root: Path) -> list[Path]:
     return out
 
 
-def run_modules(root: Path = PACKAGE) -> list[Path]:
-    """The files whose code decides a run's numbers: the engines package and, transitively,
-    every module of the package they import."""
-    todo, seen = sorted((root / "training" / "engines").glob("*.py")), set()
+def _closure(start, root: Path = PACKAGE) -> list[Path]:
+    """``start`` and, transitively, every module of the package they import."""
+    todo, seen = list(start), set()
     while todo:
         path = todo.pop()
         if path not in seen:
             seen.add(path)
             todo += _imported_files(path, root)
     return sorted(seen)
+
+
+def run_modules(root: Path = PACKAGE) -> list[Path]:
+    """The files whose code decides every run's numbers: the engines package and, transitively,
+    every module of the package they import."""
+    return _closure(sorted((root / "training" / "engines").glob("*.py")), root)
 
 
 def _hash_files(paths, root: Path) -> str:
@@ -143,7 +151,8 @@ def _file_digest(path: Path, mtime_ns: int, size: int) -> str:
 
 
 def code_objects(setting) -> list:
-    """The classes and functions outside this package that a run of ``setting`` builds or calls."""
+    """The classes and functions a run of ``setting`` builds or calls besides the engines: its
+    config, module, batched forward, task and measurements."""
     from ..measure import MEASURES
     from ..systems import get_system
 
@@ -153,14 +162,37 @@ def code_objects(setting) -> list:
     return [o for o in objs if o is not None]
 
 
-def source_version(setting) -> str | None:
-    """A hash of the source files of a user's own code in ``setting`` (module docstring), None when
-    all of it is this package's (``code_version`` covers it). Unkeyable without a source file."""
+@functools.lru_cache(maxsize=None)
+def _shared() -> frozenset:
+    return frozenset(run_modules())
+
+
+def setting_files(setting) -> tuple[list[Path], list[Path]]:
+    """(package files, outside files) that a run of ``setting`` uses beyond the shared run code:
+    the package modules (and their package imports) defining its code objects, and the source files
+    of a user's own code. Unkeyable without a source file."""
     files = {_source_file(o) for o in code_objects(setting)}
-    outside = sorted(p for p in files if PACKAGE not in p.parents)
-    if not outside:
+    inside = [p for p in _closure(sorted(p for p in files if PACKAGE in p.parents)) if p not in _shared()]
+    return inside, sorted(p for p in files if PACKAGE not in p.parents)
+
+
+def file_hashes(setting) -> dict[str, str]:
+    """{package-relative path: hash} of the package files ``setting_files`` names: what a report
+    records per claim, so that a later change to one of them shows the report stale."""
+    inside, _ = setting_files(setting)
+    return {p.relative_to(PACKAGE).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()[:16] for p in inside}
+
+
+def source_version(setting) -> str | None:
+    """A hash of the code ``setting`` uses beyond the shared run code (module docstring), None when
+    there is none (``code_version`` covers it all). Unkeyable without a source file."""
+    inside, outside = setting_files(setting)
+    if not inside and not outside:
         return None
     h = hashlib.sha256()
+    for p in inside:
+        h.update(p.relative_to(PACKAGE).as_posix().encode())
+        h.update(p.read_bytes())
     for p in outside:
         st = os.stat(p)
         h.update(_file_digest(p, st.st_mtime_ns, st.st_size).encode())

@@ -5,20 +5,36 @@ its member-batched forward, and ends with its registry entry (a ``System``, syst
     cnn           a 1-D CNN over the sequence axis (L11, L12)
     rnn           a recurrent stack: tanh, GRU, LSTM (L11, L12)
 
-``SYSTEMS`` is the registry, a plain dict name -> System; a user's own model joins it with
-``register_system`` (trainability.register_system), at import time, so that worker processes that
-import the user's script register it too. A Setting finds its system from its config's type.
+``SYSTEMS`` is the registry, a plain dict name -> System, filled from this folder: every module
+with a ``SYSTEM`` (and its registry ``NAME``) is one, found when the package is imported. Adding a
+system is adding its file; nothing here changes, so no other system's stored runs are re-keyed
+(runs.keys). A user's own model joins with ``register_system`` (trainability.register_system),
+at import time, so that worker processes that import the user's script register it too. A
+Setting finds its system from its config's type.
 """
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+
 import torch
 from torch import nn
 
-from . import cnn, rnn, transformer
 from .spec import System
 
-SYSTEMS: dict[str, System] = {"lecture_transformer": transformer.SYSTEM, "cnn": cnn.SYSTEM, "rnn": rnn.SYSTEM}
+
+def _discover() -> dict[str, System]:
+    """{NAME: SYSTEM} of every module of this folder that defines a SYSTEM, in file-name order."""
+    out = {}
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        if isinstance(getattr(module, "SYSTEM", None), System):
+            out[module.NAME] = module.SYSTEM
+    return out
+
+
+SYSTEMS: dict[str, System] = _discover()
 
 
 def register_system(name: str, system: System) -> System:

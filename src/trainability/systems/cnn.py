@@ -83,5 +83,6 @@ def examples() -> list:
             (CNNConfig(in_dim=2, width=6, depth=2, kernel=3, causal=False), task)]
 
 
+NAME = "cnn"  # its key in systems.SYSTEMS
 SYSTEM = System(config=CNNConfig, module=SequenceCNN, forward=forward, causal=lambda cfg: cfg.causal,
                 examples=examples)

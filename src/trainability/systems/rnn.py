@@ -96,4 +96,5 @@ def examples() -> list:
             for cell, layers in (("tanh", 1), ("gru", 2), ("lstm", 1))]
 
 
+NAME = "rnn"  # its key in systems.SYSTEMS
 SYSTEM = System(config=RNNConfig, module=SequenceRNN, forward=forward, causal=lambda cfg: True, examples=examples)

@@ -202,5 +202,6 @@ def examples() -> list:
     return [(tiny, LectureTask(batch=4, length=3, in_dim=3)), (seq, SequenceTask(length=6, batch=3, window=3))]
 
 
+NAME = "lecture_transformer"  # its key in systems.SYSTEMS
 SYSTEM = System(config=TransformerConfig, module=LectureTransformer, forward=forward, dropout_stream=True,
                 causal=is_causal, examples=examples)
