@@ -76,7 +76,7 @@ def test_quantities_compare_a_measured_metric_by_name_in_its_direction(measured)
         r = {"A": runs([0.9, 0.5, math.nan]), "B": runs([0.6, 0.6, 0.6])}  # nan: not recorded (diverged)
         # higher is better: A > 1.2 x B, and a run without the measurement counts as the worst
         assert TypicalRatio("A", "B", 1.2, metric="accuracy").events(r).tolist() == [True, False, False]
-        assert TypicalRatio("A", "B", 1.2, metric="accuracy").statement() == "on most seeds A's accuracy > 1.2 x B's"
+        assert TypicalRatio("A", "B", 1.2, metric="accuracy").statement() == "on most seeds A's accuracy is at least 20% above B's (> 1.2 x)"
         # a level on a metric that is not a loss is in the metric's own units
         assert Level("A", 0.8, "above", metric="accuracy").events(r).tolist() == [True, False, False]
     finally:

@@ -44,7 +44,9 @@ def test_summary_table_and_json_report(pytester):
     result.stdout.fnmatch_lines(["trainability: base seed 17, scale cpu*", "*trainability claims*",
                                  "claim [[]rung[]]: VERDICT*", "T1: HOLDS (suite: holds)*expected holds*",
                                  "  fast loss < 0.8 x slow*part holds", "T2: REFUTED*expected refuted*",
-                                 "suite level (Holm*", "  1 of 2 claims hold*"])
+                                 "suite level (over the 2 parts of these 2 claims*", "  *hypotheses*pieces of evidence*",
+                                 "  Holm, any false verdict <= 0.05: 1 hold, 1 refuted",
+                                 "  e-BH, false-discovery rate <= 0.05: 1 hold, 1 refuted*"])
     data = json.loads(report.read_text())
     assert data["base_seed"] == 17 and data["torch_version"] == torch.__version__
     t1 = next(c for c in data["claims"] if c["claim_id"] == "T1")
@@ -52,12 +54,13 @@ def test_summary_table_and_json_report(pytester):
                 "seconds", "torch_version", "device", "alpha"):
         assert key in t1, key
     assert t1["verdict"] == "holds" and t1["n_seeds"] == 8 and t1["settings"]["slow"]["lecture"] == 2.31
-    assert t1["tier"] == "-" and t1["expected"] == {"verdict": "holds", "why": "a faster lr trains further in 30 steps"}
+    assert t1["tier"] == "-" and t1["expected"] == {"verdict": "holds", "why": "a faster lr trains further in 30 steps",
+                                            "provenance": "recorded after its first look"}
     assert data["library"]["run_code"] and data["library"]["decide_code"]
     assert {"median", "q1", "q3", "n", "diverged"} <= set(t1["settings"]["fast"])
     assert {"quantity", "estimate", "low", "high", "level", "method", "n", "verdict", "adjusted_verdict",
             "p_value"} <= set(t1["parts"][0])
-    assert data["suite"]["method"] == "Holm" and data["suite"]["claims"] == 2
+    assert data["suite"]["method"] == "Holm and e-BH" and data["suite"]["claims"] == 2
 
 
 def test_a_ladder_module_decides_each_claim_once_per_rung(pytester):

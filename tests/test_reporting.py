@@ -73,8 +73,8 @@ def test_the_markdown_report_has_every_section_and_figure(run):
     d, report, stdout = run
     text = (d / "report" / "README.md").read_text()
     for needle in ("| base seed | 0 |", "| scale | cpu |", "| rungs | proxy |", "| torch |", "git ", "run code ",
-                   "Suite level (Holm", "| [R1](#r1-proxy) | proxy | **holds** | holds |", "(#r3-proxy) (placebo)",
-                   "### R1 [proxy]", "### R3 [proxy]", "typical seed", "expected **refuted**: a tiny lr cannot win",
+                   "Suite level, over both sides of every part", "under Holm", "under e-BH", "| [R1](#r1-proxy) | proxy | **holds** | holds |", "(#r3-proxy) (placebo)",
+                   "### R1 [proxy]", "### R3 [proxy]", "typical seed", "expected **refuted** (", "a tiny lr cannot win",
                    "## The lecture's tables beside ours", "| table 1: row | lecture |",
                    "| lr 1e-3, 1% warm-up | 0.1 | proxy |", "R1 (holds), R2 (refuted)"):
         assert needle in text, needle
@@ -144,10 +144,13 @@ def test_a_part_without_trials_is_reported_not_a_crash(run, tmp_path, capsys):
 
     from trainability.decisions.quantities import EscapeGain
     from trainability.report.summary import format_table, jsonable
+    from trainability.decisions.sequential import SequentialTest
     from trainability.decisions.verdicts import part_record
 
     d, report, _ = run
-    empty = jsonable(part_record(EscapeGain("a", "b"), np.zeros(0, dtype=bool), 0.05))
+    test = SequentialTest(0.5, 0.05, [8])
+    test.look(8, 0, 0)
+    empty = jsonable(part_record(EscapeGain("a", "b"), test, 8, 0, 0, 0))
     assert empty["estimate"] == "nan" and empty["n"] == 0 and empty["verdict"] == "inconclusive"
     altered = copy.deepcopy(report)
     r1 = next(c for c in altered["claims"] if c["claim_id"] == "R1")

@@ -1,55 +1,134 @@
-"""Every claimed quantity is valid at its threshold: the simulation table's assertions (the table
-itself: ``python -m trainability.decisions.simulate``)."""
+"""Every claimed quantity is valid at its threshold, through every design the claims use (read
+from the claim files, not copied): exactly, by the group-sequential test's dynamic programme,
+to 1e-9; and by simulation on data shaped like ours, which must agree with the exact rates. Each
+check is shown to catch a broken test (the mutants of decisions.simulate). The table itself:
+``python -m trainability simulate --claims claims``."""
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from trainability.decisions import simulate
-from trainability.decisions import stats
+from trainability.decisions import simulate, stats
+from trainability.decisions.sequential import Design, best_boundaries
+from trainability.report.status import registered_designs
+from trainability.studies.rungs import designs as rung_designs
 
-SIMS = 400
+CLAIMS = Path(__file__).parents[1] / "claims"
+DESIGNS = simulate.unique({**simulate.default_designs(), **rung_designs(), **registered_designs(CLAIMS)})
+SIMS = 300
 BOUND = stats.ALPHA + 2 * math.sqrt(stats.ALPHA * (1 - stats.ALPHA) / SIMS)
+
+
+def test_the_designs_come_from_the_claim_files():
+    found = registered_designs(CLAIMS)
+    assert "test_table1: PLACEBO_DESIGN[proxy]" in found and "test_too_free: SPREAD_DESIGN" in found
+    assert set(found.values()) <= set(DESIGNS.values()) and len(DESIGNS) >= 10
+
+
+@pytest.mark.parametrize("label", list(DESIGNS))
+def test_the_exact_false_verdict_rates_are_within_alpha(label):
+    d = DESIGNS[label]
+    for discordance in (1.0, 0.35):  # every seed a trial; an escape gain's discordant third
+        o = simulate.exact(d, discordance=discordance)
+        assert o["holds"] <= d.alpha + 1e-9 and o["refuted"] <= d.alpha + 1e-9, (label, discordance, o)
+        assert abs(o["holds"] + o["refuted"] + o["inconclusive"] - 1) < 1e-9
+
+
+def test_the_power_targets_are_met_and_beat_the_confidence_sequence():
+    """Issue 19's targets at level 1/2, share 0.8: fixed 24 seeds >= 0.75, 12/6/24 >= 0.65; the
+    anytime Jeffreys confidence sequence the project used before reaches 0.46 and 0.52 there."""
+    fixed, tier = simulate.exact(Design(24, 1, 24), p=0.8), simulate.exact(Design(12, 6, 24), p=0.8)
+    assert fixed["holds"] >= 0.75 and tier["holds"] >= 0.65
+    assert abs(fixed["holds"] - 0.911) < 0.005 and abs(tier["holds"] - 0.919) < 0.005
+    # the spending rule is within 0.03 of the most powerful boundaries on the registered designs
+    for looks in ([12, 18, 24], [8, 12, 16, 20], [24, 48]):
+        best, _ = best_boundaries(looks, 0.5, 0.8)
+        assert simulate.exact(Design(looks[0], looks[1] - looks[0], looks[-1]), p=0.8)["holds"] >= best - 0.03
+
+
+def test_a_continuation_past_the_cap_stays_within_alpha():
+    for d, discordance in ((Design(24, 24, 48, extended=96, reason="t"), 1.0),
+                           (Design(12, 6, 24, extended=48, reason="t"), 1.0), (Design(12, 12, 24, extended=36, reason="t"), 0.35)):
+        o = simulate.exact(d, discordance=discordance)
+        assert o["holds"] <= d.alpha + 1e-9 and o["refuted"] <= d.alpha + 1e-9, (d, o)
+    for d in (Design(24, 24, 48, extended=96, reason="t"), Design(12, 6, 24, extended=48, reason="t")):
+        # the alpha the registered looks left unspent decides some of what they left open
+        assert simulate.exact(d, p=0.8)["holds"] > simulate.exact(Design(d.start, d.step, d.cap), p=0.8)["holds"]
+
+
+def test_the_simulation_agrees_with_the_exact_rates():
+    """The verdicts the simulation reaches are the test's: false holds and power within three
+    Monte-Carlo standard errors of the exact ones, on an escape gain and a typical seed."""
+    for name, design, disc in (("escape gain / independent", Design(24, 24, 48), 0.35),
+                               ("typical seed / rare losses", Design(12, 6, 24), 1.0)):
+        sc = simulate.SCENARIOS[name]
+        for share in (sc.null, sc.alternative):
+            sims = 2000
+            mc = simulate.simulate(name, design, share, sims, seed=7)["holds"]
+            ex = simulate.exact(design, p=share, discordance=disc)["holds"]
+            assert abs(mc - ex) <= 3 * math.sqrt(max(ex * (1 - ex), 1e-4) / sims), (name, share, mc, ex)
 
 
 @pytest.fixture(scope="module")
 def rows():
-    return simulate.table(sims=SIMS, seed=1)
+    tier = {k: v for k, v in DESIGNS.items() if k.startswith(("proxy", "lecture", "fixed", "test_"))}
+    return simulate.table(sims=SIMS, seed=1, designs=tier)
 
 
-def test_false_holds_at_the_threshold_stay_within_alpha_for_every_scenario_and_design(rows):
-    assert len(rows) == len(simulate.SCENARIOS) * len(simulate.DESIGNS)
-    bad = [(r["scenario"], r["design"], r["false holds"]) for r in rows if r["false holds"] > BOUND]
-    assert not bad, f"false-holds rates above {BOUND:.3f}: {bad}"
-    bad = [(r["scenario"], r["design"], r["refuted at the threshold"]) for r in rows
-           if r["refuted at the threshold"] > BOUND]
-    assert not bad, f"false-refuted rates above {BOUND:.3f}: {bad}"
+def test_false_verdicts_on_data_shaped_like_ours_stay_within_alpha(rows):
+    bad = [(r["scenario"], r["design"], r["false holds"], r["refuted at the threshold"]) for r in rows
+           if r["false holds"] > BOUND or r["refuted at the threshold"] > BOUND]
+    assert not bad, f"false verdict rates above {BOUND:.3f}: {bad}"
 
 
 def test_the_designs_have_power_at_the_stated_alternatives(rows):
-    # With 72 seeds every scenario's alternative is found most of the time: the test is not vacuous.
     weak = [(r["scenario"], r["power"]) for r in rows if r["design"] == "fixed 72" and r["power"] < 0.8]
     assert not weak, weak
 
 
-def test_the_vectorised_verdicts_are_stats_share_verdict():
+def test_every_check_catches_a_broken_test():
+    multi = {k: d for k, d in DESIGNS.items() if len(d.sizes) > 1}
+    assert multi
+    # an uncorrected fixed-sample test at every look leaks past alpha on every multi-look design
+    leaks = {k: simulate.uncorrected(d) for k, d in multi.items()}
+    assert all(rate > stats.ALPHA for rate in leaks.values()), leaks
+    # the right test at twice its alpha leaks on the tier designs
+    assert simulate.doubled(Design(12, 6, 24)) > stats.ALPHA and simulate.doubled(Design(24, 1, 24)) > stats.ALPHA
+    # a quantity that counts ties as events holds falsely on tied and diverged data
+    sc = simulate.SCENARIOS["typical seed / ties, diverged"]
+    mutant = simulate.Scenario(simulate.TiesCount("A", "B", 0.8), sc.draw, sc.null, sc.alternative)
+    broken = simulate.simulate("ties", Design(12, 6, 24), sc.null, SIMS, seed=3, scenario=mutant)["holds"]
+    honest = simulate.simulate("ties", Design(12, 6, 24), sc.null, SIMS, seed=3, scenario=sc)["holds"]
+    assert broken > BOUND >= honest, (broken, honest)
+
+
+def test_the_vectorised_verdicts_are_the_sequential_test():
+    from trainability.decisions.sequential import SequentialTest
+
     rng = np.random.default_rng(0)
-    events = [(rng.random(40) < p).astype(int) for p in rng.uniform(0, 1, 200)]
-    codes = simulate.verdicts_over_design(events, 0.5, (40, 1, 40))
-    expected = [{"holds": 1, "refuted": -1, "inconclusive": 0}[stats.share_verdict(int(e.sum()), 40, 0.5)[0]]
-                for e in events]
+    design = Design(12, 6, 24)
+    events = [(rng.random(24) < p).astype(int) for p in rng.uniform(0, 1, 200)]
+    codes = simulate.verdicts_over_design(events, 0.5, design)
+    expected = []
+    for e in events:
+        t = SequentialTest(0.5, design.alpha, design.sizes)
+        for n in design.sizes:
+            if t.look(n, n, int(e[:n].sum())) != "inconclusive":
+                break
+        expected.append({"holds": 1, "refuted": -1, "inconclusive": 0}[t.verdict])
     assert codes.tolist() == expected
 
 
 @pytest.mark.parametrize("p", [0.05, 0.5, 0.8])
-def test_the_confidence_sequence_covers_at_every_n_at_once(p):
-    # Ville: P(some n <= 200 excludes the true p) <= alpha, however often one looks.
+def test_the_one_sided_e_process_is_valid_at_every_n(p):
+    # Ville: P(some n <= 200 has e >= 1/alpha) <= alpha under the null side, however often one looks
     rng = np.random.default_rng(int(p * 100))
     sims, misses = 300, 0
     for _ in range(sims):
         S = np.cumsum(rng.random(200) < p)
-        misses += any(stats.log_evidence(int(S[n - 1]), n, p) >= math.log(1 / stats.ALPHA) for n in range(1, 201))
+        misses += any(stats.one_sided_e(int(S[n - 1]), n, p, "holds") >= 1 / stats.ALPHA for n in range(1, 201))
     assert misses / sims <= stats.ALPHA + 2 * math.sqrt(stats.ALPHA * (1 - stats.ALPHA) / sims), misses / sims
 
 

@@ -78,7 +78,7 @@ def test_expected_records_are_strict():
         check(holds, "refuted", "seeds say so")
     with pytest.raises(AssertionError, match="recorded as inconclusive"):
         check(holds, "inconclusive", "too few seeds")
-    with pytest.raises(AssertionError, match="a placebo holds"):
+    with pytest.raises(AssertionError, match="a placebo's part holds"):
         check(holds, "not holds", "A/A")
     refuted = _decide(lambda s, rng: 20.0 if s is A else 10.0)
     check(refuted, "not holds", "A/A")  # a placebo that does not hold passes
@@ -110,7 +110,7 @@ def test_bad_parts_are_refused_with_the_valid_choices(make, match):
 @pytest.mark.parametrize("kwargs, match", [
     (dict(parts=[TypicalRatio("A", "C", 0.8)]), "names 'C'; settings are A, B"),
     (dict(parts=[]), "at least one part"),
-    (dict(design=Design(start=6, cap=12)), r"first look \(6 seeds\) cannot decide.*needs 7"),
+    (dict(design=Design(start=4, cap=12)), r"first look \(4 seeds\) cannot decide.*needs 6"),
 ])
 def test_claims_that_cannot_be_decided_fail_before_any_run(kwargs, match):
     runner = FakeRunner(lambda s, rng: 1.0)
@@ -200,7 +200,8 @@ def test_suite_level_holm_keeps_only_what_survives_the_family():
     suite = adjust(records, alpha=0.05)
     assert [r["suite_verdict"] for r in records] == ["holds", "inconclusive", "inconclusive", "inconclusive",
                                                       "inconclusive"]
-    assert suite == {"method": "Holm", "alpha": 0.05, "parts": 5, "not counted": 0, "claims": 4, "hold": 1, "refuted": 0,
+    assert suite == {"method": "Holm and e-BH", "alpha": 0.05, "parts": 5, "hypotheses": 10, "not counted": 0,
+                     "claims": 4, "hold": 1, "refuted": 0, "fdr hold": 1, "fdr refuted": 0, "evidence": 4,
                      "placebos holding": 0}
 
 
@@ -235,7 +236,7 @@ def test_dispersion_compares_spreads_on_disjoint_seeds_in_log_loss():
 
 
 def test_a_design_for_seed_blocks_needs_four_seeds_a_trial():
-    with pytest.raises(ValueError, match="it needs 28"):
+    with pytest.raises(ValueError, match="it needs 24"):
         _decide(lambda s, rng: 1.0, parts=[Dispersion("A", "B")], design=Design(start=8, step=4, cap=16))
 
 

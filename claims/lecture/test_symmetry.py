@@ -22,19 +22,25 @@ two escaped, the share won by the first, above 1/2) and escape rate (above 1/2).
     symmetry-cold     the same gain without warm-up
     symmetry-warmup   once the layers are redrawn, warm-up still raises the chance of escaping
                       (the lecture's table-1 claim with the deep-copy confound removed)
+    symmetry-placebo  the redrawn layers with warm-up against themselves on independent streams:
+                      every part at its boundary, in both orders (decisions.quantities.placebo_parts),
+                      run to the cap (24 seeds at the proxy, 48 at the other rungs); fails if any holds
 Designs fixed before the first look: studies.rungs.ESCAPE_DESIGN (24/48 seeds below the lecture's
 width, 16/32/48 at the lecture's; the gains live in the discordant pairs, 7 of 7 the fewest that
 decide). symmetry-cold's continuation past its cap at the proxy (2026-11-29) was withdrawn as a
 changed design; docs/history.md keeps it and the lecture-scale reference runs.
 
 Measured: docs/reports/proxy/README.md#symmetry-warm-proxy, #symmetry-cold-proxy,
-#symmetry-warmup-proxy; the same sections in docs/reports/d32/README.md,
+#symmetry-warmup-proxy, #symmetry-placebo-proxy; the same sections in docs/reports/d32/README.md,
 docs/reports/d64/README.md and docs/reports/lecture-cpu8/README.md (lecture@8).
 """
 
 import pytest
 
-from trainability.decisions.quantities import EscapeGain, EscapeRate, named
+import dataclasses
+
+from trainability.decisions.quantities import EscapeGain, EscapeRate, named, placebo_parts
+from trainability.decisions.verdicts import Design
 from trainability.studies import lecture as tables
 from trainability.studies.rungs import ESCAPE_DESIGN
 
@@ -67,10 +73,14 @@ EXPECTED: dict[str, dict] = {
         "d64": ("inconclusive", "once the layers differ, runs escape with warm-up and without: no discordant pair"),
         "lecture@8": ("inconclusive", "once the layers differ, runs escape with warm-up and without: no discordant "
                                       "pair"),
-        "lecture": ("inconclusive", "predicted before the full design's first look: once the layers differ the "
-                                    "lecture's runs escape with warm-up and without, too few discordant pairs"),
+        "lecture": ("inconclusive", "once the layers differ the lecture's runs escape with warm-up and without, too "
+                                    "few discordant pairs", "predicted c2d3e8d"),
     },
+    "symmetry-placebo": {"*": ("not holds", "A/A: the redrawn layers against themselves on independent streams",
+                               "predicted 9d7b05c")},
 }
+PLACEBO_DESIGN = {name: Design(start=24 if name == "proxy" else 48, step=1, cap=24 if name == "proxy" else 48)
+                  for name in ("proxy", "d32", "d64", "d128", "lecture")}
 
 
 def settings(tier):
@@ -103,3 +113,15 @@ def test_redrawn_layers_escape_more_often_without_warmup(claims):
 def test_warmup_still_helps_once_the_layers_differ(claims):
     _decide(claims, "with the layers redrawn, warm-up still raises the chance of escaping",
             [EscapeGain(REDRAWN_WARM, REDRAWN_COLD)])
+
+
+@pytest.mark.slow
+@pytest.mark.claim("symmetry-placebo")
+def test_symmetry_placebo_redrawn_against_itself(claims):
+    redrawn = settings(claims.tier)[REDRAWN_WARM]
+    twin = f"{REDRAWN_WARM} (replicate)"
+    claims.decide(title="A/A placebo: the redrawn layers with warm-up against themselves on independent streams",
+                  source="DIGEST.md section 3; issue 19", settings={REDRAWN_WARM: redrawn,
+                                                                   twin: dataclasses.replace(redrawn, replicate=1)},
+                  parts=placebo_parts(REDRAWN_WARM, twin), design=PLACEBO_DESIGN, seeds_from="symmetry-placebo",
+                  extra={"placebo": True})

@@ -29,8 +29,11 @@ Parts and thresholds (trainability.decisions.quantities).
         loss; a plateau run varies by about 1% around the floor, so plateau noise cannot meet it,
         while any escape clears it by far.
     L7  typical seed, 1e-4 against 1e-3 and against 1e-5, each below 0.8.
-    L6-placebo  warm-up against itself on independent streams (Setting.replicate): the same parts
-        as the gain and the typical seed; it must not hold (a falsification that can fail).
+    L6-placebo  warm-up against itself on independent streams (Setting.replicate), every part at its
+        boundary and in both orders: each arm's escape gain over the other (share 1/2 exactly when
+        the machinery is fair) and each arm's loss below the other's on most seeds (t = 1), run to
+        the cap; it fails if any part holds (a falsification that can fail: under a machinery that
+        favours one arm it fails with the probability tests/test_simulate.py computes).
 
 Design (fixed before the first look). L6-chance: studies.rungs.ESCAPE_DESIGN, because the gain's
 trials are the discordant pairs (7 of 7 are the fewest that decide at alpha 0.05). L6-typical
@@ -57,7 +60,7 @@ import dataclasses
 
 import pytest
 
-from trainability.decisions.quantities import EscapeGain, EscapeRate, Level, TypicalRatio
+from trainability.decisions.quantities import EscapeGain, EscapeRate, Level, TypicalRatio, placebo_parts
 from trainability.decisions.verdicts import Design
 from trainability.studies import lecture as tables
 from trainability.studies.rungs import ESCAPE_DESIGN
@@ -67,7 +70,9 @@ pytestmark = pytest.mark.ladder
 LECTURE = tables.lecture_numbers(1)  # the lecture's numbers for table 1's rows (trainability.studies.lecture)
 L6_DESIGN = ESCAPE_DESIGN
 TYPICAL_DESIGN = {**L6_DESIGN, "proxy": Design(start=24, step=24, cap=24)}  # the CPU tier's budget at the proxy
-PLACEBO_DESIGN = TYPICAL_DESIGN
+# placebos run to their cap: one look (24 seeds at the proxy, the CPU tier's budget; 48 at the other rungs)
+PLACEBO_DESIGN = {name: Design(start=24 if name == "proxy" else 48, step=1, cap=24 if name == "proxy" else 48)
+                  for name in L6_DESIGN}
 SELECTED = ("the proxy rung was chosen by a search that rewarded table 1's escape gap and ordering "
             "(scripts/calibrate.py): its table-1 verdicts are selected-for")
 WARM, COLD, SLOW, SLOWER = "lr 1e-3, 1% warm-up", "lr 1e-3, no warm-up", "lr 1e-4, no warm-up", "lr 1e-5, no warm-up"
@@ -88,7 +93,7 @@ EXPECTED = {
         "d32": ("inconclusive", "every warm-up run escapes, but so do many runs without it, and the 20% margin sits on "
                                 "the level"),
     },
-    "L6-placebo": {"*": ("not holds", "A/A: warm-up against itself on independent streams")},
+    "L6-placebo": {"*": ("not holds", "A/A: warm-up against itself on independent streams", "predicted 9d7b05c")},
     "L7": {
         "proxy": ("holds", "at the proxy lr 1e-3 collapses and 1e-5 is too slow, while 1e-4 trains"),
         "d32": ("inconclusive", "under the rule's lr, 1e-3 without warm-up escapes on about half the seeds, so 1e-4 "
@@ -132,10 +137,10 @@ def test_L6_with_warmup_the_typical_run_escapes(claims):
 def test_L6_placebo_warmup_against_itself(claims):
     warm = table1(claims.tier)[WARM]
     twin = f"{WARM} (replicate)"
-    _l6(claims, "A/A placebo: warm-up against itself on independent streams",
-        [EscapeGain(WARM, twin), TypicalRatio(WARM, twin, 0.8)],
-        settings={WARM: warm, twin: dataclasses.replace(warm, replicate=1)}, extra={"placebo": True},
-        design=PLACEBO_DESIGN)
+    claims.decide(title="A/A placebo: warm-up against itself on independent streams", source="lecture table 1",
+                  settings={WARM: warm, twin: dataclasses.replace(warm, replicate=1)}, parts=placebo_parts(WARM, twin),
+                  design=PLACEBO_DESIGN, seeds_from="L6-placebo", revision="2", extra={"placebo": True},
+                  restated="issue 19: every part at its boundary, in both orders, run to the cap; fresh seeds")
 
 
 @pytest.mark.claim("L7")

@@ -31,9 +31,12 @@ Quantities (trainability.decisions.quantities):
     L8-default-xavier         typical seed: the default's loss < 0.8 x xavier_uniform's (the
                               lecture's 0.097 vs 0.191), for the deep-copied default as the lecture ran
     L8-default-xavier-redrawn the same with the default redrawn per layer (the deep-copy control)
+    L8-placebo                xavier_uniform against itself on independent streams: every part at its
+                              boundary, in both orders (decisions.quantities.placebo_parts), run to the
+                              cap (24 seeds at the proxy, 48 at the other rungs); it fails if any part holds
 Thresholds fixed with the claims, before their first look.
 
-Measured: docs/reports/proxy/README.md#l8-xavier-kaiming-proxy and the sections of every
+Measured: docs/reports/proxy/README.md#l8-xavier-kaiming-proxy, #l8-placebo-proxy and the sections of every
 claim below in docs/reports/proxy/README.md, docs/reports/d32/README.md, docs/reports/d64/README.md
 (L8-xavier-kaiming, L8-default-xavier and -redrawn) and docs/reports/lecture-cpu8/README.md (the
 lecture rung's first look, on the CPU). docs/history.md keeps the lecture-scale reference runs.
@@ -41,7 +44,10 @@ lecture rung's first look, on the CPU). docs/history.md keeps the lecture-scale 
 
 import pytest
 
-from trainability.decisions.quantities import Level, TypicalRatio, named
+import dataclasses
+
+from trainability.decisions.quantities import Level, TypicalRatio, named, placebo_parts
+from trainability.decisions.verdicts import Design
 from trainability.studies import lecture as tables
 
 pytestmark = pytest.mark.ladder
@@ -67,8 +73,8 @@ EXPECTED: dict[str, dict] = {
                          "lecture": ("holds", "kaiming's sqrt(2) gain sharpens attention and the run stays on the "
                                               "plateau")},
     "L8-large-inits-floor": {
-        "proxy": ("refuted", "uniform(+-0.05), scaled by the init rule, trains; only normal(0.1) collapses"),
-        "d32": ("refuted", "uniform(+-0.05), scaled by the init rule, trains; only normal(0.1) collapses"),
+        "proxy": ("refuted", "the small uniform init, scaled by the init rule, trains; only the wide normal collapses"),
+        "d32": ("refuted", "the small uniform init, scaled by the init rule, trains; only the wide normal collapses"),
     },
     "L8-small-inits-train": {"proxy": ("holds", _TRAINS), "d32": ("holds", _TRAINS)},
     "L8-tiny-inits-matrices": {
@@ -91,7 +97,10 @@ EXPECTED: dict[str, dict] = {
         "d64": ("inconclusive", _CLOSE),
         "lecture": ("holds", "redrawn per layer, the default escapes early and ends below xavier"),
     },
+    "L8-placebo": {"*": ("not holds", "A/A: xavier_uniform against itself on independent streams", "predicted 9d7b05c")},
 }
+PLACEBO_DESIGN = {name: Design(start=24 if name == "proxy" else 48, step=1, cap=24 if name == "proxy" else 48)
+                  for name in ("proxy", "d32", "d64", "d128", "lecture")}
 
 
 def settings(tier) -> dict:
@@ -149,3 +158,12 @@ def test_L8_default_beats_xavier(claims):
 def test_L8_default_redrawn_beats_xavier(claims):
     _decide(claims, "at 6 layers the default redrawn per layer has a loss below 0.8 x xavier's on most seeds",
             [TypicalRatio(REDRAWN, XU, 0.8)])
+
+
+@pytest.mark.claim("L8-placebo")
+def test_L8_placebo_xavier_against_itself(claims):
+    xavier = settings(claims.tier)[XU]
+    twin = f"{XU} (replicate)"
+    claims.decide(title="A/A placebo: xavier_uniform against itself on independent streams", source="lecture table 2",
+                  settings={XU: xavier, twin: dataclasses.replace(xavier, replicate=1)}, parts=placebo_parts(XU, twin),
+                  design=PLACEBO_DESIGN, seeds_from="L8-placebo", extra={"placebo": True})

@@ -29,8 +29,9 @@ Quantities and thresholds (fixed before the first run).
     records add each variant's IQR of log10 loss.
   * Seeds: the steps claims 16, 32, 48 (key "L12" revision 3); the spread claims 28, 38, 48 (one
     trial per four seeds, so 28 is the least first look that can decide; key "L12-spread"
-    revision 1). Placebo: the causal variant's spread against its own on independent streams
-    must not hold.
+    revision 1). Placebo: the causal variant against itself on independent streams, every part at
+    its boundary in both orders (loss below the other's at t = 1; spread wider than the other's),
+    on one look at 48 fresh seeds; it fails if any part holds.
   * Restated within issue 11: the spread claims first compared the two variants' spreads on the
     same seeds; a review pointed out that two settings run on shared seeds can have dependent
     spreads, for which 1/2 is not the null. They now compare spreads on disjoint seeds, decided
@@ -53,7 +54,7 @@ from pathlib import Path
 import pytest
 
 from trainability.studies.sequence import TRANSFORMER, load_tuned, option_label, sequence_setting
-from trainability.decisions.quantities import Dispersion, TypicalRatio, named
+from trainability.decisions.quantities import Dispersion, TypicalRatio, named, placebo_parts
 from trainability.tasks import SequenceTask
 from trainability.decisions.verdicts import Design
 
@@ -67,6 +68,7 @@ VARIANTS = {  # least free first
 TASKS = {t.describe(): t for t in (SequenceTask("n-gram", window=4, product=True), SequenceTask("bag-of-words", window=4))}
 DESIGN = Design(start=16, step=16, cap=48)
 SPREAD_DESIGN = Design(start=28, step=10, cap=48)  # 7, 9, 12 blocks of four seeds
+PLACEBO_DESIGN = Design(start=48, step=1, cap=48)  # a placebo runs to its cap: one look (12 blocks)
 SEEDS = dict(seeds_from="L12", revision="3")
 SPREAD_SEEDS = dict(seeds_from="L12-spread", revision="1")
 RESTATED = "issue 11: freedom varied inside the Transformer, a clock without a floor, a dispersion claim"
@@ -79,7 +81,8 @@ EXPECTED: dict[str, dict] = {  # claim id -> {rung or "*": (verdict, why)}; thes
                                                                "slower")},
     "L12-spread-n-gram n4 x": {"*": ("inconclusive", _SPREAD)},
     "L12-spread-bag-of-words w4": {"*": ("inconclusive", _SPREAD)},
-    "L12-placebo": {"*": ("not holds", "A/A: the causal variant's spread against its own on independent streams")},
+    "L12-placebo": {"*": ("not holds", "A/A: the causal variant against itself on independent streams",
+                          "predicted 9d7b05c")},
 }
 
 
@@ -121,8 +124,9 @@ def test_L12_more_freedom_spreads_the_seeds(claims, task):
 def test_L12_placebo_spread_against_itself(claims):
     causal = settings("n-gram n4 x")["causal"]
     claims.decide(
-        title="A/A placebo: the causal variant's seed spread against its own on independent streams",
+        title="A/A placebo: the causal variant against itself on independent streams (loss and spread)",
         source="placebo for L12",
         settings={"causal": causal, "causal (replicate)": dataclasses.replace(causal, replicate=1)},
-        design=SPREAD_DESIGN, extra={"placebo": True}, parts=[Dispersion("causal", "causal (replicate)")],
-        **SPREAD_SEEDS)
+        design=PLACEBO_DESIGN, extra={"placebo": True},
+        parts=placebo_parts("causal", "causal (replicate)", escape=False, spread=True), seeds_from="L12-placebo",
+        restated="issue 19: every part at its boundary in both orders, one look at the cap; fresh seeds")

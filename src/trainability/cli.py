@@ -45,6 +45,7 @@ def main(argv=None) -> int:
     p.add_argument("--stores", nargs="*", default=[], help="the shards' run stores")
     p = sub.add_parser("simulate", help="the validity table of every quantity at its threshold")
     p.add_argument("--sims", type=int, default=2000)
+    p.add_argument("--claims", default=None, help="also every design the claim files in DIR use")
     p = sub.add_parser("status", help="expected verdicts per rung against the committed reports' measurements")
     p.add_argument("--claims", default="claims", help="the claim files' folder (default: claims)")
     p.add_argument("--reports", default="docs/reports", help="the committed reports' folder (default: docs/reports)")
@@ -86,8 +87,14 @@ def main(argv=None) -> int:
             return 1 if any(r["state"] == "measured" and not agrees(r) for r in rows) else 0
         else:
             from .decisions.simulate import main as simulate
+            from .studies.rungs import designs
 
-            simulate(["--sims", str(args.sims)])
+            extra = designs()
+            if args.claims:
+                from .report.status import registered_designs
+
+                extra.update(registered_designs(args.claims))
+            simulate(["--sims", str(args.sims)], extra)
     except (ReportError, StoreError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

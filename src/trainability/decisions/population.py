@@ -23,7 +23,7 @@ import numpy as np
 
 from ..training.setting import derive_seed
 from . import stats
-from .verdicts import Outcome, combine, part_record
+from .verdicts import Outcome, combine, fixed_record
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,7 @@ def decide_population(claims, *, title: str, source: str, draw: Callable, measur
         worst = int(np.argmax(column) if b.direction == "below" else np.argmin(column))
         description = {"median": float(np.median(column)), "range": [float(column.min()), float(column.max())],
                        "worst draw": repr(examples[worst])}
-        records.append(part_record(b, b.events(values), alpha, description, method="fixed"))
+        records.append(fixed_record(b, b.events(values), alpha, description))
     outcome = Outcome(claim_id=claims.id, title=title, source=source, tier=claims.tier_label,
                       verdict=combine([r["verdict"] for r in records]), settings={}, parts=records, n_seeds=n,
                       alpha=alpha, base_seed=claims.base_seed, seconds=time.perf_counter() - start, device="cpu",

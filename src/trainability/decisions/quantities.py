@@ -17,7 +17,10 @@ claim's settings into the (trials,) bool array that stats.share_verdict decides.
     level         Level(setting, t, side)          the typical run ends above (below) t x floor:
                   P(final / floor > t) > 1/2 (a diverged run counts as above every level); on a
                   metric that is not a loss, t is the metric's own value.
-    gain grows    GainGrows(deep, shallow)         a change's escape gain is larger at one depth
+    gain grows    GainGrows(deep, shallow)         on more seeds a change's escape gain is larger at one
+                                                   depth than at another than the reverse: a sign test
+                                                   on the seed's two gains (the share it is, not a
+                                                   difference of mean gains, which it does not test)
     dispersion    Dispersion(wider, narrower)      two of wider's seeds lie further apart in log loss
                   than two other seeds of narrower's: one trial per block of four seeds
     advantage     AdvantageGrows(easy, hard)       own / other's loss ratio is lower on the hard task
@@ -43,6 +46,7 @@ import numpy as np
 
 from . import stats
 from .runs import Runs, better, check_metric, is_loss, what
+from .across import AdvantageGrows, Dispersion
 
 @dataclass(frozen=True)
 class TypicalRatio:
@@ -70,7 +74,31 @@ class TypicalRatio:
         return "<" if better(self.metric) == "lower" else ">"
 
     def statement(self) -> str:
-        return f"on most seeds {self.better}'s {what(self.metric)} {self.sign} {self.threshold:g} x {self.worse}'s"
+        t = self.threshold
+        how = f"{self.sign} {t:g} x {self.worse}'s"
+        if better(self.metric) == "lower" and t < 1:
+            how = f"at least {round(100 * (1 - t)):g}% below {self.worse}'s (< {t:g} x)"
+        elif better(self.metric) == "higher" and t > 1:
+            how = f"at least {round(100 * (t - 1)):g}% above {self.worse}'s (> {t:g} x)"
+        elif t == 1:
+            how = f"{'below' if better(self.metric) == 'lower' else 'above'} {self.worse}'s"
+        text = f"on most seeds {self.better}'s {what(self.metric)} is {how}"
+        if self.metric == "escape":
+            text += " (a step count the run length censors counts against the claim for holds, for it for refuted)"
+        return text
+
+    def bounds(self, runs: dict[str, Runs]) -> tuple[np.ndarray, np.ndarray]:
+        """(events counted against the claim, events counted for it): equal but for step counts, where
+        a comparison the run length censors is undetermined (both runs censored; or the censored run's
+        true count could fall on either side of t x the other's)."""
+        events = self.events(runs)
+        if self.metric != "escape":
+            return events, events
+        ra, rb = runs[self.better], runs[self.worse]
+        a, b, ea, eb, t, steps = ra.escape, rb.escape, ra.escaped, rb.escaped, self.threshold, ra.steps
+        known = (ea & eb) | (ea & ~eb & (a < t * steps)) | (~ea & eb & (steps >= t * b))
+        true = np.where(ea & eb, a < t * b, ea & ~eb & (a < t * steps))
+        return true & known, true | ~known
 
     def short(self) -> str:
         short = {"final": "loss", "final_nodrop": "loss (no dropout)", "escape": "steps"}.get(self.metric, self.metric)
@@ -208,7 +236,9 @@ class Level:
     def statement(self) -> str:
         if is_loss(self.metric):
             off = " (dropout off)" if self.metric == "final_nodrop" else ""
-            return f"the typical {self.setting} run ends {self.direction} {self.threshold:g} x floor{off}"
+            diverged = "; a diverged run counts as above every level" if self.direction == "above" else \
+                "; a diverged run never counts as below"
+            return f"the typical {self.setting} run ends {self.direction} {self.threshold:g} x floor{off}{diverged}"
         return f"the typical {self.setting} run's {what(self.metric)} is {self.direction} {self.threshold:g}"
 
     def short(self) -> str:
@@ -242,8 +272,9 @@ class GainGrows:
         return (*self.deep, *self.shallow)
 
     def statement(self) -> str:
-        return (f"{self.deep[0]} over {self.deep[1]} gains more escapes than {self.shallow[0]} over "
-                f"{self.shallow[1]} (share of seeds where the gains differ > 1/2)")
+        return (f"on more seeds {self.deep[0]} over {self.deep[1]} gains more escapes than {self.shallow[0]} over "
+                f"{self.shallow[1]} than the reverse (a sign test: share of the seeds where the two gains differ "
+                "> 1/2, not a comparison of mean gains)")
 
     def short(self) -> str:
         return f"gain {self.deep[0]} / {self.deep[1]} > {self.shallow[0]} / {self.shallow[1]}"
@@ -273,119 +304,25 @@ def limit_decides(part: TypicalRatio, runs: dict[str, Runs]) -> dict:
             "limit decides": bool(t * lw >= mb or lb >= t * mw)}
 
 
-def _log_losses(r: Runs) -> np.ndarray:
-    with np.errstate(divide="ignore"):
-        return np.log(r.final)  # inf stays inf (diverged), 0 -> -inf
-
-
-@dataclass(frozen=True)
-class Dispersion:
-    """``wider``'s final loss varies more from seed to seed than ``narrower``'s, on a log scale
-    (orders of magnitude, so a setting that only ends higher is not "wider"). Seeds are taken in
-    disjoint blocks of four: wider's runs on seeds 4k and 4k+1, narrower's on 4k+2 and 4k+3, so
-    the two spreads of a trial come from independent runs (on shared seeds two settings' spreads
-    can be dependent, and then equal spreads in law do not give a share of 1/2). The event is
-    |log a_4k - log a_4k+1| > |log b_4k+2 - log b_4k+3|; a pair with a diverged run in both seeds
-    is no event for its side, and ties are no event. The blocks are i.i.d. and the two spreads
-    are independent draws, so with equal spread laws the share is at most 1/2: the threshold."""
-
-    wider: str
-    narrower: str
-    name: str = field(default="dispersion", init=False)
-    level: float = field(default=0.5, init=False)
-    seeds_per_trial: int = field(default=4, init=False)
-
-    @property
-    def labels(self) -> tuple[str, ...]:
-        return (self.wider, self.narrower)
-
-    def statement(self) -> str:
-        return (f"two seeds of {self.wider} end further apart (log loss) than two other seeds of {self.narrower} "
-                f"(share of blocks of four seeds > 1/2)")
-
-    def short(self) -> str:
-        return f"{self.wider} spreads wider than {self.narrower}"
-
-    def spreads(self, runs: dict[str, Runs]) -> tuple[np.ndarray, np.ndarray]:
-        """(blocks,) |difference of log losses|: wider's on seeds 4k, 4k+1; narrower's on 4k+2, 4k+3."""
-        out = []
-        for label, first in ((self.wider, 0), (self.narrower, 2)):
-            x = _log_losses(runs[label])
-            n = len(x) // 4 * 4
-            with np.errstate(invalid="ignore"):
-                out.append(np.abs(x[first:n:4] - x[first + 1:n:4]))  # inf - inf = nan: no event
-        return out[0], out[1]
-
-    def events(self, runs: dict[str, Runs]) -> np.ndarray:
-        a, b = self.spreads(runs)
-        with np.errstate(invalid="ignore"):
-            return np.nan_to_num(a, nan=-1.0) > np.nan_to_num(b, nan=np.inf)
-
-    def describe(self, runs: dict[str, Runs]) -> dict:
-        out = {}
-        for label in self.labels:
-            x = _log_losses(runs[label]) / math.log(10)
-            q1, q3 = np.percentile(x, [25, 75]) if np.all(np.isfinite(x)) else (math.nan, math.nan)
-            out[f"IQR of log10 loss, {label}"] = float(q3 - q1)
-        a, b = self.spreads(runs)
-        out["median pair spread (log10), wider, narrower"] = [float(np.nanmedian(a) / math.log(10)),
-                                                              float(np.nanmedian(b) / math.log(10))]
-        return out
-
-
-@dataclass(frozen=True)
-class AdvantageGrows:
-    """``own``'s advantage over ``other`` grows from one task to a harder one, per seed: with
-    r = own's loss / other's loss on a task, the event is r_hard < r_easy (strictly); the share of
-    seeds is above 1/2. Labels: (own, other) on the easy task, then on the hard one. A diverged
-    own run is the worst ratio, a diverged other the best; both diverged is no event."""
-
-    easy: tuple[str, str]  # (own, other) settings on the easy task
-    hard: tuple[str, str]  # the same families on the hard task
-    limits: tuple[float, float] | None = None  # information limits (relative MSE) of own, other on the hard task
-    name: str = field(default="advantage grows", init=False)
-    level: float = field(default=0.5, init=False)
-
-    @property
-    def labels(self) -> tuple[str, ...]:
-        return (*self.easy, *self.hard)
-
-    def statement(self) -> str:
-        return (f"on most seeds the loss ratio {self.hard[0]} / {self.hard[1]} is below {self.easy[0]} / "
-                f"{self.easy[1]} (the advantage grows)")
-
-    def short(self) -> str:
-        return f"{self.hard[0]} / {self.hard[1]} < {self.easy[0]} / {self.easy[1]}"
-
-    def ratios(self, runs: dict[str, Runs]) -> tuple[np.ndarray, np.ndarray]:
-        out = []
-        for own, other in (self.easy, self.hard):
-            a, b = runs[own].final, runs[other].final
-            with np.errstate(divide="ignore", invalid="ignore"):
-                out.append(np.where(np.isinf(a) & np.isinf(b), np.nan, a / b))  # inf/x = inf, x/inf = 0
-        return out[0], out[1]
-
-    def events(self, runs: dict[str, Runs]) -> np.ndarray:
-        easy, hard = self.ratios(runs)
-        with np.errstate(invalid="ignore"):
-            return np.nan_to_num(hard, nan=np.inf) < np.nan_to_num(easy, nan=-np.inf)
-
-    def describe(self, runs: dict[str, Runs]) -> dict:
-        easy, hard = self.ratios(runs)
-        out = {"median loss ratio own / other, easy": float(np.nanmedian(easy)),
-               "median loss ratio own / other, hard": float(np.nanmedian(hard))}
-        if self.limits is not None:  # limit_decides' rule at the hard end, threshold 1
-            (lo, lt), (mo, mt) = self.limits, (float(np.median(runs[k].final)) / runs[k].floor for k in self.hard)
-            out.update({"information limits at the hard end (own, other)": [lo, lt],
-                        "limit decides": bool(lt >= mo or lo >= mt)})
-        return out
-
-
 Part = TypicalRatio | EscapeGain | EscapeRate | Level | GainGrows | Dispersion | AdvantageGrows
 QUANTITIES: dict[str, type] = {"typical seed": TypicalRatio, "escape gain": EscapeGain, "escape rate": EscapeRate,
                                "level": Level, "gain grows": GainGrows, "dispersion": Dispersion,
                                "advantage grows": AdvantageGrows}
 PAIRED = (TypicalRatio, EscapeGain, GainGrows)
+
+
+def placebo_parts(a: str, b: str, escape: bool = True, spread: bool = False) -> list:
+    """An A/A placebo's parts (``a`` against its replicate ``b``), each at its boundary and in both
+    orders, so that a machinery favouring either arm shows: each arm's escape gain over the other
+    (the share is 1/2 exactly under A/A), each arm's loss below the other's on most seeds (t = 1),
+    and with ``spread`` each arm's seed-to-seed spread wider than the other's. Decided on one look
+    at the design's cap; the placebo fails if any part holds (decisions.verdicts.check)."""
+    parts = [TypicalRatio(a, b, 1.0), TypicalRatio(b, a, 1.0)]
+    if escape:
+        parts = [EscapeGain(a, b), EscapeGain(b, a), *parts]
+    if spread:
+        parts += [Dispersion(a, b), Dispersion(b, a)]
+    return parts
 
 
 def named(settings: dict, parts: list) -> dict:

@@ -1,16 +1,15 @@
-"""Simulations of every claimed quantity *at its threshold*, on data shaped like ours, through
-the designs the claims use: the rate of false "holds" (the true share equals the level, so the
-claim is false) and the power at a stated alternative.
+"""Every claimed quantity *at its threshold*, through the designs the claims use: exactly (the
+group-sequential test's dynamic programme, decisions.sequential.operating) and by simulation on
+data shaped like ours (plateau at the floor, escapes, diverged runs, ties, heavy tails), turned
+into events by the claim's own quantity class, so the whole path from runs to verdict is checked.
 
-    python -m trainability.decisions.simulate [--sims N] [--seed S]   (or python -m trainability simulate)
+    python -m trainability simulate [--sims N] [--claims DIR]
 
-prints the table (quantity x scenario x design -> false holds, false refuted, power);
-tests/test_simulate.py runs it with fewer simulations and asserts every false-holds rate is at
-most alpha plus two Monte-Carlo standard errors. Each scenario generates paired losses and
-escapes (plateau at the floor, escapes to 0.1-0.5, diverged runs, ties, heavy tails) and turns
-them into events with the claim's own quantity class, so the whole path from runs to verdict is
-simulated, including every look of the design: the verdict is the one at the first decisive
-look, as verdicts.decide stops.
+prints the simulation table (quantity x scenario x design -> false holds, false refuted, power)
+and the exact table per design. tests/test_simulate.py asserts the exact rates (false holds at
+most alpha through every look and a continuation, to 1e-9), that the simulation agrees with them,
+and that each check catches a broken test: an uncorrected test at every look, a doubled alpha, a
+quantity that counts ties as events (``MUTANTS``).
 """
 
 from __future__ import annotations
@@ -21,20 +20,33 @@ from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
-from scipy.special import betaln
+
+import functools
+
+from scipy.stats import binom
 
 from . import stats
 from .quantities import AdvantageGrows, Dispersion, EscapeGain, EscapeRate, GainGrows, Level, TypicalRatio
 from .runs import Runs
+from .sequential import Design, SequentialTest, operating
 
 FLOOR, STEPS = 3.5, 400
-DESIGNS = {  # name -> (start, step, cap), as verdicts.Design
-    "fixed 8": (8, 1, 8), "fixed 72": (72, 1, 72), "tier 12/6/24": (12, 6, 24), "L6 24/24/72": (24, 24, 72),
-    "every seed 7..72": (7, 1, 72), "L6 extended to 144": (24, 24, 144),
-    "escape 24/24/48": (24, 24, 48), "fixed 24": (24, 1, 24), "lecture 8/4/20": (8, 4, 20),
-    "lecture escape 16/16/48": (16, 16, 48),
-    "sequence 12/12/36": (12, 12, 36), "too free 16/16/48": (16, 16, 48), "spread 28/10/48": (28, 10, 48),
-}
+
+
+def default_designs() -> dict[str, Design]:
+    """Fixed designs of 24 and 72 seeds; the rungs' and the claim files' designs are added by the
+    caller (studies.rungs.designs, report.status.registered_designs: they live above this band)."""
+    return {"fixed 24": Design(24, 1, 24), "fixed 72": Design(72, 1, 72)}
+
+
+def unique(designs: dict[str, Design]) -> dict[str, Design]:
+    """One name per distinct design (the first)."""
+    seen, out = set(), {}
+    for name, d in designs.items():
+        if d not in seen:
+            seen.add(d)
+            out[name] = d
+    return out
 
 
 @dataclass(frozen=True)
@@ -192,27 +204,72 @@ SCENARIOS: dict[str, Scenario] = {
 }
 
 
-def verdicts_over_design(events: list[np.ndarray], level: float, design: tuple[int, int, int],
-                         alpha: float = stats.ALPHA) -> np.ndarray:
-    """events: per simulation, (cap,) bools in seed order (None entries: a seed with no trial, as
-    a concordant pair for the escape gain). -> (sims,) verdict codes at the first decisive look:
-    1 holds, -1 refuted, 0 inconclusive at the cap. Vectorised stats.share_verdict."""
-    start, step, cap = design
-    looks = list(range(start, cap, step)) + [cap]
+@functools.lru_cache(maxsize=100_000)
+def _bounds(q: float, alpha: float, looks: tuple, ms: tuple, continued: tuple = ()) -> tuple:
+    """The test's (upper, lower) boundary per look for one path of trial counts (the boundaries
+    depend on the counts only, so simulations of one design share them)."""
+    test = SequentialTest(q, alpha, list(looks))
+    for n, m in zip([*looks, *continued], ms):
+        test.look(n, m, 0, m)
+    return tuple((u, l) for _, _, u, l in [*test.bounds, *test.continued])
+
+
+def verdicts_over_design(events: list[np.ndarray], level: float, design: Design) -> np.ndarray:
+    """events: per simulation, (seeds,) codes in seed order (1 event, 0 no event, -1 no trial, as a
+    concordant pair for the escape gain). -> (sims,) verdict codes as decisions.verdicts.decide
+    reaches them: 1 holds, -1 refuted, 0 inconclusive at the last look."""
+    looks, continued = tuple(design.sizes), tuple(design.looks[len(design.sizes):])
     out = np.zeros(len(events), int)
-    undecided = np.ones(len(events), bool)
-    for n in looks:
-        S = np.array([int(np.sum(e[:n] == 1)) for e in events])
-        m = np.array([int(np.sum(e[:n] >= 0)) for e in events])
-        log_m = np.where(m > 0, betaln(0.5 + S, 0.5 + m - S) - betaln(0.5, 0.5), 0.0)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            log_lik = np.where(S > 0, S * math.log(level), 0.0) + np.where(m - S > 0, (m - S) * math.log1p(-level), 0.0)
-        decisive = (log_m - log_lik) >= math.log(1 / alpha)
-        verdict = np.where(decisive & (S > level * m), 1, np.where(decisive & (S < level * m), -1, 0))
-        newly = undecided & (verdict != 0)
-        out[newly] = verdict[newly]
-        undecided &= verdict == 0
+    for i, e in enumerate(events):
+        ms = tuple(int(np.sum(e[:n] >= 0)) for n in (*looks, *continued))
+        for (upper, lower), n in zip(_bounds(level, design.alpha, looks, ms, continued), (*looks, *continued)):
+            S = int(np.sum(e[:n] == 1))
+            if S >= upper:
+                out[i] = 1
+                break
+            if S <= lower:
+                out[i] = -1
+                break
     return out
+
+
+def exact(design: Design, q: float = 0.5, p: float | None = None, discordance: float = 1.0) -> dict:
+    """The exact operating characteristics of the test on ``design`` at share p (default: q, the
+    threshold, where "holds" is false), every seed a trial (or with probability ``discordance``)."""
+    return operating(design.sizes, q, q if p is None else p, design.alpha, discordance,
+                     design.looks[len(design.sizes):])
+
+
+def uncorrected(design: Design, q: float = 0.5) -> float:
+    """Mutant: a fixed-sample binomial test at alpha, applied at every look (the leak an
+    earlier version of this project had): its exact false-holds rate."""
+    upper = [next(c for c in range(n + 2) if c > n or binom.sf(c - 1, n, q) <= design.alpha) for n in design.sizes]
+    dist, prev, total = np.ones(1), 0, 0.0
+    for n, u in zip(design.sizes, upper):
+        dist = np.convolve(dist, binom.pmf(np.arange(n - prev + 1), n - prev, q))[: n + 1]
+        if u <= n:
+            total += float(dist[u:].sum())
+            dist = dist.copy()
+            dist[u:] = 0.0
+        prev = n
+    return total
+
+
+def doubled(design: Design, q: float = 0.5) -> float:
+    """Mutant: the right test at twice its alpha: its exact false-holds rate."""
+    return operating(design.sizes, q, q, 2 * design.alpha)["holds"]
+
+
+class TiesCount(TypicalRatio):
+    """Mutant: a typical-seed comparison that counts ties (two diverged runs, equal losses) as
+    events for the claim."""
+
+    def events(self, runs):
+        a, b = (runs[k].metric(self.metric) for k in self.labels)
+        return super().events(runs) | (np.nan_to_num(a, posinf=1e300) == np.nan_to_num(b, posinf=1e300))
+
+
+MUTANTS = {"uncorrected test at every look": uncorrected, "doubled alpha": doubled}
 
 
 def trial_events(scenario: Scenario, runs: dict[str, Runs]) -> np.ndarray:
@@ -231,24 +288,24 @@ def trial_events(scenario: Scenario, runs: dict[str, Runs]) -> np.ndarray:
     return q.events(runs).astype(int)
 
 
-def simulate(name: str, design: str, share: float, sims: int, seed: int) -> dict[str, float]:
+def simulate(name: str, design: Design, share: float, sims: int, seed: int, scenario: Scenario | None = None) -> dict:
     """Rates of holds, refuted and inconclusive over ``sims`` simulated claims."""
-    scenario, rng = SCENARIOS[name], np.random.default_rng(seed)
-    cap = DESIGNS[design][2]
-    events = [trial_events(scenario, scenario.draw(rng, share, cap)) for _ in range(sims)]
-    codes = verdicts_over_design(events, scenario.quantity.level, DESIGNS[design])
+    scenario, rng = scenario or SCENARIOS[name], np.random.default_rng(seed)
+    events = [trial_events(scenario, scenario.draw(rng, share, design.last)) for _ in range(sims)]
+    codes = verdicts_over_design(events, scenario.quantity.level, design)
     return {"holds": float(np.mean(codes == 1)), "refuted": float(np.mean(codes == -1)),
             "inconclusive": float(np.mean(codes == 0))}
 
 
-def table(sims: int = 2000, seed: int = 0) -> list[dict]:
+def table(sims: int = 2000, seed: int = 0, designs: dict[str, Design] | None = None) -> list[dict]:
     """One row per scenario x design: false holds and false refuted at the threshold, power."""
+    designs = unique(designs or default_designs())
     rows = []
     for i, (name, sc) in enumerate(SCENARIOS.items()):
-        for j, design in enumerate(DESIGNS):
+        for j, (label, design) in enumerate(designs.items()):
             null = simulate(name, design, sc.null, sims, seed + 1000 * i + j)
             alt = simulate(name, design, sc.alternative, sims, seed + 1000 * i + j + 500)
-            rows.append({"scenario": name, "design": design, "sims": sims, "false holds": null["holds"],
+            rows.append({"scenario": name, "design": label, "sims": sims, "false holds": null["holds"],
                          "refuted at the threshold": null["refuted"], "alternative share": sc.alternative,
                          "power": alt["holds"]})
     return rows
@@ -262,20 +319,26 @@ def quantile_rates(q: float, n: int, share: float, sims: int, seed: int) -> dict
     return {v: verdicts.count(v) / sims for v in ("holds", "refuted", "inconclusive")}
 
 
-def main(argv=None) -> None:
+def main(argv=None, extra_designs: dict[str, Design] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sims", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
+    designs = unique({**default_designs(), **(extra_designs or {})})
+    print(f"exact, per design (alpha {stats.ALPHA} per side; trials = seeds; escape gains with a third discordant):")
+    print(f"{'design':<44}{'false holds':>12}{'w. escape':>10}{'power 0.8':>10}{'seeds':>7}")
+    for label, d in designs.items():
+        null, alt, esc = exact(d), exact(d, p=0.8), exact(d, discordance=1 / 3)
+        print(f"{label[:43]:<44}{null['holds']:>12.4f}{esc['holds']:>10.4f}{alt['holds']:>10.3f}{alt['seeds']:>7.1f}")
     bound = stats.ALPHA + 2 * math.sqrt(stats.ALPHA * (1 - stats.ALPHA) / args.sims)
-    print(f"alpha {stats.ALPHA}; a false-holds rate must be <= {bound:.4f} (alpha + 2 MC standard errors)")
-    print(f"{'scenario':<32}{'design':<20}{'false holds':>12}{'refuted@t':>11}{'alt':>6}{'power':>8}")
-    for r in table(args.sims, args.seed):
-        print(f"{r['scenario']:<32}{r['design']:<20}{r['false holds']:>12.4f}{r['refuted at the threshold']:>11.4f}"
+    print(f"\nsimulated; a false-holds rate must be <= {bound:.4f} (alpha + 2 MC standard errors)")
+    print(f"{'scenario':<32}{'design':<32}{'false holds':>12}{'refuted@t':>11}{'alt':>6}{'power':>8}")
+    for r in table(args.sims, args.seed, designs):
+        print(f"{r['scenario']:<32}{r['design'][:31]:<32}{r['false holds']:>12.4f}{r['refuted at the threshold']:>11.4f}"
               f"{r['alternative share']:>6.2f}{r['power']:>8.3f}")
     for q, n, alt in ((0.9, 100, 0.99), (0.75, 20, 0.99)):
         null, power = quantile_rates(q, n, q, args.sims, args.seed), quantile_rates(q, n, alt, args.sims, args.seed + 1)
-        print(f"{f'quantile q {q:g} / binomial':<32}{f'fixed {n} draws':<20}{null['holds']:>12.4f}"
+        print(f"{f'quantile q {q:g} / binomial':<32}{f'fixed {n} draws':<32}{null['holds']:>12.4f}"
               f"{null['refuted']:>11.4f}{alt:>6.2f}{power['holds']:>8.3f}")
 
 

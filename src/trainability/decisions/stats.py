@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import stats as sps
-from scipy.special import betaln
+from scipy.special import betainc, betaln
 
 ALPHA = 0.05  # every claim's error budget: P(any false verdict over its whole design) <= ALPHA
 SIDES = ("above", "below")
@@ -59,6 +59,49 @@ def log_evidence(S: int, n: int, p: float) -> float:
     log_mix = betaln(0.5 + S, 0.5 + n - S) - betaln(0.5, 0.5)
     log_lik = (S * math.log(p) if S else 0.0) + ((n - S) * math.log1p(-p) if n - S else 0.0)
     return float(log_mix - log_lik)
+
+
+def one_sided_e(S: int, n: int, q: float, side: str = "holds") -> float:
+    """An e-value against "p <= q" (side "holds") or "p >= q" (side "refuted") after S events in n:
+    the Jeffreys Beta(1/2, 1/2) mixture of likelihood ratios restricted to the alternative's side
+    (p' > q, or p' < q), renormalised. Under the null each ratio is a nonnegative supermartingale,
+    so the mixture is one: E[e] <= 1 at any stopping time, and P(sup e >= 1/alpha) <= alpha (Ville).
+
+    >>> round(one_sided_e(7, 7, 0.5), 1), round(one_sided_e(0, 7, 0.5, "refuted"), 1)
+    (53.5, 53.5)
+    >>> one_sided_e(3, 7, 0.5) < 1 < one_sided_e(6, 7, 0.5)
+    True
+    """
+    _check_counts(S, n)
+    _check_level(q)
+    if side not in ("holds", "refuted"):
+        raise ValueError(f"unknown side {side!r}; valid: holds, refuted")
+    a, b = 0.5 + S, 0.5 + n - S
+    if side == "holds":  # mass of the posterior-weighted mixture above q: 1 - I_q(a, b)
+        part, norm = betainc(b, a, 1 - q), betainc(0.5, 0.5, 1 - q)
+    else:
+        part, norm = betainc(a, b, q), betainc(0.5, 0.5, q)
+    if part <= 0:
+        return 0.0
+    log_lik = (S * math.log(q) if S else 0.0) + ((n - S) * math.log1p(-q) if n - S else 0.0)
+    return float(math.exp(betaln(a, b) - betaln(0.5, 0.5) + math.log(part) - math.log(norm) - log_lik))
+
+
+def e_bh(e_values: list[float], alpha: float = ALPHA) -> list[bool]:
+    """The e-BH procedure (Wang and Ramdas 2022): reject the k hypotheses with the largest e-values,
+    k the largest with e_(k) >= m / (alpha k). The false-discovery rate is at most alpha under any
+    dependence between the e-values.
+
+    >>> e_bh([1000.0, 45.0, 1.0, 0.5], alpha=0.05)
+    [True, True, False, False]
+    """
+    m = len(e_values)
+    order = sorted(range(m), key=lambda i: -e_values[i])
+    k = max((r for r in range(1, m + 1) if e_values[order[r - 1]] >= m / (alpha * r)), default=0)
+    out = [False] * m
+    for i in order[:k]:
+        out[i] = True
+    return out
 
 
 def bernoulli_cs(S: int, n: int, alpha: float = ALPHA) -> Interval:

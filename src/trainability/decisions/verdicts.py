@@ -19,17 +19,18 @@ restated claim is decided on fresh seeds and its record says so.
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..checks import positive_int
 from ..text import fmt, format_share
 from ..training.result import RunResult
 from ..training.setting import Setting, derive_seed
 from . import stats
-from .quantities import PAIRED, Dispersion, EscapeGain, GainGrows, Part, Runs
+from .quantities import PAIRED, Part, Runs
+from .sequential import Design, SequentialTest, operating
 
 VERDICTS = ("holds", "refuted", "inconclusive", "not holds")  # what a claim file may record per rung
 
@@ -40,32 +41,6 @@ class ClaimRefuted(AssertionError):
 
 class ClaimInconclusive(AssertionError):
     """The seed cap was reached without a decision, and the file did not record that."""
-
-
-@dataclass(frozen=True)
-class Design:
-    start: int = 8  # paired seeds at the first look
-    step: int = 4  # seeds added per further look
-    cap: int = 16  # most seeds per setting
-    alpha: float = stats.ALPHA  # the claim's error budget per part, over all looks
-
-    def __post_init__(self) -> None:
-        if not (isinstance(self.start, int) and self.start >= 2):
-            raise ValueError(f"a design needs at least 2 seeds to start, got {self.start!r}")
-        positive_int(self.step, "seed step")
-        if not (isinstance(self.cap, int) and self.cap >= self.start):
-            raise ValueError(f"seed cap ({self.cap!r}) must be an int >= start ({self.start})")
-        if not 0 < self.alpha < 1:
-            raise ValueError(f"alpha must be in (0, 1), got {self.alpha!r}")
-
-    @property
-    def sizes(self) -> list[int]:
-        """Seed counts at each look."""
-        return list(range(self.start, self.cap, self.step)) + [self.cap]
-
-    def with_cap(self, cap: int) -> "Design":
-        """The design capped at ``cap`` seeds (``--seeds``): start shrinks to fit."""
-        return Design(start=min(self.start, cap), step=self.step, cap=cap, alpha=self.alpha)
 
 
 @dataclass
@@ -116,32 +91,61 @@ class Outcome:
         return self.table()
 
 
-def part_record(part: Part, events: np.ndarray, alpha: float, description: dict | None = None,
-                method: str = "confidence sequence") -> dict:
-    """Decide one part from its (trials,) events: the record the report and the JSON carry."""
-    S, n = int(np.sum(events)), int(np.size(events))
-    if method == "confidence sequence":
-        verdict, p_value = stats.share_verdict(S, n, part.level, alpha)
-        ci = stats.bernoulli_cs(S, n, alpha)
-        method = "beta-binomial confidence sequence (Jeffreys mixture), anytime-valid"
-    else:
-        verdict, p_value = stats.quantile_verdict(S, n, part.level, alpha)
-        ci = stats.clopper_pearson(S, n, 1 - alpha)
-        method = "Clopper-Pearson, one fixed sample"
-    record = dict(quantity=part.name, statement=part.statement(), short=part.short(), estimate=ci.estimate, low=ci.low,
-                  high=ci.high, level=part.level, n=n, events=S, verdict=verdict, p_value=p_value, method=method,
-                  description=description or {})
+UNITS = {"escape gain": "discordant pairs", "gain grows": "seeds where the gains differ", "dispersion": "blocks of four seeds"}
+
+
+def part_record(part: Part, test: SequentialTest, n: int, m: int, s_lo: int, s_hi: int,
+                description: dict | None = None) -> dict:
+    """One part at a look of n seeds with m trials, s_lo of them events counted against the claim
+    and s_hi for it (equal unless some are undetermined): its verdict (the test's, sticky once
+    reached), the share with its one-sided 95% bounds from the test, the p- and e-values of both
+    sides for the suite level, and what a further design would need if it is undecided."""
+    low, high = test.interval(s_lo, s_hi) if m else (0.0, 1.0)
+    e = {side: stats.one_sided_e(s, m, part.level, side) for side, s in (("holds", s_lo), ("refuted", s_hi))}
+    p = test.p_values(s_lo, s_hi) if m else {"holds": 1.0, "refuted": 1.0}
+    record = dict(quantity=part.name, statement=part.statement(), short=part.short(),
+                  estimate=s_lo / m if m else math.nan, low=low, high=high, level=part.level, n=m, seeds=n,
+                  events=s_lo, undetermined=s_hi - s_lo, verdict=test.verdict,
+                  p_value=min(p.values()), p_values=p, e_values=e, spent=dict(test.spent),
+                  method=f"exact group-sequential, alpha {test.alpha:g} per side spent linearly over looks "
+                         f"{'/'.join(map(str, test.looks))}", description=description or {})
     if getattr(part, "complement", False):  # decided on the complement; report the quantity the statement names
-        record.update(estimate=1 - ci.estimate, low=1 - ci.high, high=1 - ci.low, level=1 - part.level, events=n - S,
-                      side="below")
-    if verdict == "inconclusive" and n:
-        need = stats.seeds_to_decide(S / n, part.level, alpha)
-        unit = ("discordant pairs" if isinstance(part, EscapeGain) else
-                "seeds where the gains differ" if isinstance(part, GainGrows) else
-                "blocks of four seeds" if isinstance(part, Dispersion) else "seeds")
-        record["to_decide"] = (f"at the observed share {record['events'] / n:.3g} about {need} {unit} would decide it"
-                               if need else "the observed share sits on the level: no seed count would decide it")
+        record.update(estimate=1 - record["estimate"], low=1 - high, high=1 - low, level=1 - part.level,
+                      events=m - s_hi, side="below")
+    if test.verdict == "inconclusive" and m:
+        record["to_decide"] = advice(part, s_lo / m, m / n, test.alpha)
     return record
+
+
+def advice(part: Part, share: float, trials_per_seed: float, alpha: float) -> str:
+    """How many seeds a fixed design would need to decide at the observed share, with the chance
+    that it would (a restatement or a continuation decides on its own runs: the share may move)."""
+    if abs(share - part.level) < 1e-9:
+        return "the observed share sits on the level: no seed count would decide it"
+    per = getattr(part, "seeds_per_trial", 1)
+    for seeds in (*range(8, 200, 4), *range(200, 2001, 50)):
+        o = operating([seeds // per], part.level, share, alpha, discordance=min(1.0, trials_per_seed * per))
+        if o["holds"] + o["refuted"] >= 0.8:
+            return (f"at the observed share {share:.3g} a fixed design of {seeds} seeds would decide it with probability "
+                    f"{o['holds'] + o['refuted']:.2f}")
+    return f"at the observed share {share:.3g} even 2000 seeds would decide it with probability under 0.8"
+
+
+def fixed_record(part, events: np.ndarray, alpha: float, description: dict | None = None) -> dict:
+    """A part decided on one fixed sample (the population claims): exact binomial tests, the
+    Clopper-Pearson interval, and the same p- and e-values as a sequential part."""
+    S, n = int(np.sum(events)), int(np.size(events))
+    verdict, p_value = stats.quantile_verdict(S, n, part.level, alpha)
+    ci = stats.clopper_pearson(S, n, 1 - alpha)
+    from scipy.stats import binomtest
+
+    p = {"holds": float(binomtest(S, n, part.level, alternative="greater").pvalue),
+         "refuted": float(binomtest(S, n, part.level, alternative="less").pvalue)}
+    e = {side: stats.one_sided_e(S, n, part.level, side) for side in ("holds", "refuted")}
+    return dict(quantity=part.name, statement=part.statement(), short=part.short(), estimate=ci.estimate, low=ci.low,
+                high=ci.high, level=part.level, n=n, seeds=n, events=S, undetermined=0, verdict=verdict,
+                p_value=p_value, p_values=p, e_values=e, method="Clopper-Pearson, one fixed sample",
+                description=description or {})
 
 
 def combine(verdicts: list[str]) -> str:
@@ -168,11 +172,18 @@ def validate(claim_id: str, settings: dict[str, Setting], parts: list[Part], des
                     raise ValueError(f"{claim_id}: {p.name!r} pairs {p.labels[0]!r} with {other!r}, but they differ "
                                      "in task, run length or escape rule, so a seed does not pair them (a "
                                      "TypicalRatio that means it says unmatched=True)")
-        hold, refute = stats.first_decisive(p.level, design.alpha)
-        if design.start // getattr(p, "seeds_per_trial", 1) < min(hold, refute):
+        per = getattr(p, "seeds_per_trial", 1)
+        need = first_look(p.level, design)
+        if design.start // per < need:
             raise ValueError(f"{claim_id}: the design's first look ({design.start} seeds) cannot decide "
-                             f"{p.statement()!r}: it needs {min(hold, refute) * getattr(p, 'seeds_per_trial', 1)}; "
-                             "start the design there")
+                             f"{p.statement()!r}: it needs {need * per}; start the design there")
+
+
+def first_look(q: float, design: Design) -> int:
+    """The fewest trials at which a first look of ``design`` can decide a share against q: every
+    trial an event (or none) must fall within the alpha the first look may spend."""
+    budget = design.alpha * (design.start / design.cap if len(design.sizes) > 1 else 1.0)
+    return next(m for m in range(1, 100_000) if max(q, 1 - q) ** m <= budget)
 
 
 def seeds(base_seed: int, key: str, n: int, revision: str | None = None) -> list[int]:
@@ -205,20 +216,29 @@ def decide(settings: dict[str, Setting], parts: list[Part], *, design: Design | 
                           tier=tier, base_seed=base_seed, lecture=lecture, extra=extra, seeds_from=seeds_from,
                           revision=revision, restated=restated)
     start = time.perf_counter()
-    all_seeds = seeds(base_seed, seeds_from or claim_id, design.cap, revision)
-    for n in design.sizes:
+    all_seeds = seeds(base_seed, seeds_from or claim_id, design.last, revision)
+    tests = [SequentialTest(p.level, design.alpha, design.sizes) for p in parts]
+    records: list[dict | None] = [None] * len(parts)
+    for n in design.looks:
         jobs = [(s, seed) for s in settings.values() for seed in all_seeds[:n]]
         done = runner.results(jobs, label=claim_id)
         by_label = {label: done[i * n:(i + 1) * n] for i, label in enumerate(settings)}
         runs = {label: Runs.of(rs) for label, rs in by_label.items()}
-        records = [part_record(p, p.events(runs), design.alpha, p.describe(runs)) for p in parts]
+        for i, (p, test) in enumerate(zip(parts, tests)):
+            if records[i] is not None and test.verdict != "inconclusive":
+                continue  # a part stops at its first crossing; its record is the one of that look
+            lo, hi = p.bounds(runs) if hasattr(p, "bounds") else (p.events(runs),) * 2
+            m, s_lo, s_hi = int(np.size(lo)), int(np.sum(lo)), int(np.sum(hi))
+            test.look(n, m, s_lo, s_hi)
+            records[i] = part_record(p, test, n, m, s_lo, s_hi, p.describe(runs))
         if combine([r["verdict"] for r in records]) != "inconclusive":
-            break  # the claim is decided: every part holds, or one is refuted (each part's error is anytime-valid)
+            break  # the claim is decided: every part holds, or one is refuted (each part's test is valid alone)
     summaries = {label: _setting_summary(rs, (lecture or {}).get(label), all_seeds[:n]) for label, rs in by_label.items()}
     extra = dict(extra or {})
     if "grid" in extra:  # a row of a table assembled across claims: median relative MSE per setting
         extra["cells"] = {label: s["relative_median"] for label, s in summaries.items()}
     first = next(iter(by_label.values()))[0]
+    extra = {**extra, "design": design.describe()}
     return Outcome(claim_id=claim_id, title=title, source=source, tier=tier,
                    verdict=combine([r["verdict"] for r in records]), settings=summaries, parts=records, n_seeds=n,
                    alpha=design.alpha, base_seed=base_seed, seconds=time.perf_counter() - start, device=first.device,
@@ -252,6 +272,7 @@ def _setting_summary(results: list[RunResult], lecture: float | None, seeds: lis
                        "escape": [r.escape for r in results], "escaped": [r.escape_step is not None for r in results],
                        "diverged_at": [r.diverged_at for r in results]},
              escape_rule=results[0].setting.escape.describe(results[0].setting.task.floor),
+             key=setting_key(results[0].setting),
              curve=curve_quartiles([r.losses for r in results], results[0].setting.steps))
     measured = Runs.of(results).measured
     if measured:  # run measurements: every seed's value (nan: not recorded) and the median
@@ -259,6 +280,16 @@ def _setting_summary(results: list[RunResult], lecture: float | None, seeds: lis
         s["measured_median"] = {k: float(np.nanmedian(v)) if np.isfinite(v).any() else float("nan")
                                 for k, v in measured.items()}
     return s
+
+
+def setting_key(setting: Setting) -> str:
+    """A short stable hash of a Setting: which runs a record read (report.summary.evidence_groups)."""
+    import dataclasses
+    import hashlib
+    import json
+
+    text = json.dumps(dataclasses.asdict(setting), sort_keys=True, default=repr)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def curve_quartiles(curves: list[list[float]], steps: int, points: int = 100) -> dict:
@@ -275,14 +306,16 @@ def curve_quartiles(curves: list[list[float]], steps: int, points: int = 100) ->
     return {"step": grid.tolist(), "q1": q[0].tolist(), "median": q[1].tolist(), "q3": q[2].tolist()}
 
 
-def expectation(expected: dict | None, claim_id: str, label: str) -> tuple[str, str] | None:
+def expectation(expected: dict | None, claim_id: str, label: str) -> tuple[str, str, str] | None:
     """What a claim file records for ``claim_id`` at rung ``label`` (EXPECTED[claim_id][label],
-    else EXPECTED[claim_id]["*"]): (verdict, why), or None when nothing is recorded there (the
-    verdict is then reported as never measured, and nothing is asserted). A capped run's label
-    ("lecture@8") matches only an entry for that capped design, or "*".
+    else EXPECTED[claim_id]["*"]): (verdict, why, provenance), or None when nothing is recorded
+    there (the verdict is then reported as never measured, and nothing is asserted). An entry is
+    (verdict, why), recorded after the claim's first look there, or (verdict, why, "predicted
+    <commit>"), written before it. A capped run's label ("lecture@8") matches only an entry for that
+    capped design, or "*".
 
     >>> expectation({"L7": {"d32": ("inconclusive", "why")}}, "L7", "d32")
-    ('inconclusive', 'why')
+    ('inconclusive', 'why', 'recorded after its first look')
     >>> expectation({"L7": {"d32": ("inconclusive", "why")}}, "L7", "proxy") is None
     True
     """
@@ -290,10 +323,12 @@ def expectation(expected: dict | None, claim_id: str, label: str) -> tuple[str, 
     for key in (label, "*"):
         if key in entries:
             entry = entries[key]
-            if not (isinstance(entry, tuple) and len(entry) == 2 and entry[0] in VERDICTS and isinstance(entry[1], str)):
-                raise ValueError(f"EXPECTED[{claim_id!r}][{key!r}] must be (verdict, why) with verdict one of "
-                                 f"{', '.join(VERDICTS)} and why a sentence; got {entry!r}")
-            return entry
+            ok = (isinstance(entry, tuple) and len(entry) in (2, 3) and entry[0] in VERDICTS and isinstance(entry[1], str)
+                  and (len(entry) == 2 or str(entry[2]).startswith("predicted ")))
+            if not ok:
+                raise ValueError(f"EXPECTED[{claim_id!r}][{key!r}] must be (verdict, why) or (verdict, why, "
+                                 f"\"predicted <commit>\") with verdict one of {', '.join(VERDICTS)}; got {entry!r}")
+            return (entry[0], entry[1], entry[2] if len(entry) == 3 else "recorded after its first look")
     return None
 
 
@@ -303,16 +338,17 @@ def check(outcome: Outcome, expected: str = "holds", reason: str = "") -> None:
     "holds": refuted raises ClaimRefuted, inconclusive ClaimInconclusive. "refuted" (the seeds say
     the lecture is wrong here): the caller turns ClaimRefuted into a strict xfail; a claim that
     holds or turns inconclusive fails. "inconclusive" (recorded with its numbers): any decision
-    fails, asking for the file to be updated. "not holds" (a placebo): fails only if it holds.
+    fails, asking for the file to be updated. "not holds" (a placebo): fails if any one part holds.
     """
     if expected not in VERDICTS:
         raise ValueError(f"expected verdict must be one of {', '.join(VERDICTS)}; got {expected!r}")
     msg = outcome.table()
     v = outcome.verdict
     if expected == "not holds":
-        if v == "holds":
-            raise AssertionError(f"a placebo holds: the machinery found an effect between identically distributed "
-                                 f"settings ({reason})\n{msg}")
+        held = [p["statement"] for p in outcome.parts if p["verdict"] == "holds"]
+        if held:
+            raise AssertionError(f"a placebo's part holds: the machinery found an effect between identically "
+                                 f"distributed settings ({reason}): {'; '.join(held)}\n{msg}")
         return
     if v == expected == "inconclusive":
         raise ClaimInconclusive(f"inconclusive at the seed cap, as recorded: {reason}\n{msg}")

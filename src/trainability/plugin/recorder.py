@@ -13,7 +13,8 @@ from importlib import metadata
 
 import pytest
 
-from ..report.summary import RECORD_KEY, adjust, format_grids, format_lecture_rows, format_table, write_json
+from ..report.summary import (RECORD_KEY, adjust, format_grids, format_lecture_rows, format_table, suite_lines,
+                              write_json)
 
 
 class Recorder:
@@ -63,10 +64,8 @@ class Recorder:
                 tr.write_line(f"  {name}: {TIERS[name].note}")
         suite = adjust(self.records)
         tr.write_line(format_table(self.records))
-        tr.write_line(f"suite level ({suite['method']} over {suite['parts']} parts, any false verdict <= "
-                      f"{suite['alpha']:g}):")
-        tr.write_line(f"  {suite['hold']} of {suite['claims']} claims hold, {suite['refuted']} refuted; placebos "
-                      f"holding: {suite['placebos holding']}")
+        for line in suite_lines(suite):
+            tr.write_line(line)
         lecture = format_lecture_rows(self.records)
         for table in ([lecture] if lecture else []) + format_grids(self.records):
             tr.write_line("")

@@ -127,11 +127,11 @@ class Claims:
         "refuted" or "inconclusive" that comes out again is a strict expected failure (xfail); no
         recorded expectation asserts nothing and is reported as never measured."""
         entry = verdicts.expectation(self.expected, self.id, outcome.tier)
-        outcome.expected = None if entry is None else {"verdict": entry[0], "why": entry[1]}
+        outcome.expected = None if entry is None else {"verdict": entry[0], "why": entry[1], "provenance": entry[2]}
         self.node.user_properties.append((RECORD_KEY, jsonable(outcome.record())))
         if entry is None:
             return outcome
-        verdict, why = entry
+        verdict, why, _ = entry
         try:
             verdicts.check(outcome, verdict, why)
         except (verdicts.ClaimRefuted, verdicts.ClaimInconclusive) as e:

@@ -84,9 +84,16 @@ def suite_line(report: dict) -> str:
     s = report.get("suite")
     if not s:
         return "No claim was decided."
-    return (f"Suite level ({s['method']} over {s['parts']} parts of this report's claims; the chance of any false "
-            f"verdict is at most {s['alpha']:g}): **{s['hold']} of {s['claims']} claims hold, {s['refuted']} are "
-            f"refuted**; placebos holding: {s['placebos holding']}.")
+    if "fdr hold" not in s:  # a report before issue 19: Holm alone
+        return (f"Suite level ({s['method']} over {s['parts']} parts; the chance of any false verdict is at most "
+                f"{s['alpha']:g}): **{s['hold']} of {s['claims']} claims hold, {s['refuted']} are refuted**; "
+                f"placebos holding: {s['placebos holding']}.")
+    return (f"Suite level, over both sides of every part of this report's claims ({s['hypotheses']} hypotheses; "
+            f"{s['claims']} claims in {s['evidence']} pieces of evidence, claims that read the same runs counted once): "
+            f"under Holm (the chance of any false verdict at most {s['alpha']:g}) **{s['hold']} hold and "
+            f"{s['refuted']} are refuted**; under e-BH (the expected share of false verdicts among the confirmed at "
+            f"most {s['alpha']:g}) **{s['fdr hold']} hold and {s['fdr refuted']} are refuted**. Placebos with a "
+            f"part holding: {s['placebos holding']}.")
 
 
 def expected_text(r: dict) -> str:
@@ -97,21 +104,23 @@ def expected_text(r: dict) -> str:
 
 def claims_table(records: list[dict]) -> list[str]:
     """One row per claim, linking to its section."""
-    out = ["| claim | rung | verdict | expected | suite | seeds | parts holding |", "|---|---|---|---|---|---|---|"]
+    out = ["| claim | rung | verdict | expected | Holm | e-BH | evidence | seeds | parts holding |",
+           "|---|---|---|---|---|---|---|---|---|"]
     for r in records:
         extra = r.get("extra") or {}
         kind = " (placebo)" if extra.get("placebo") else " (restated)" if r.get("restated") else ""
         rung = rung_text(r).replace("*", "\\*")
         holding = sum(p["verdict"] == "holds" for p in r["parts"])
         out.append(f"| [{r['claim_id']}](#{anchor(heading(r))}){kind} | {rung} | **{r['verdict']}** | {expected_text(r)} "
-                   f"| {r.get('suite_verdict', '-')} | {r['n_seeds']} | {holding} of {len(r['parts'])} |")
+                   f"| {r.get('suite_verdict', '-')} | {r.get('fdr_verdict', '-')} | {r.get('evidence', '-')} "
+                   f"| {r['n_seeds']} | {holding} of {len(r['parts'])} |")
     return out
 
 
 def claim_section(r: dict, figure: str | None) -> list[str]:
     """A claim's own section: its statement, parts, settings and figure."""
     e = r.get("expected")
-    expect = (f"expected **{e['verdict']}**: {e['why']}" if e else
+    expect = (f"expected **{e['verdict']}** ({e.get('provenance', 'recorded after its first look')}): {e['why']}" if e else
               "no expectation recorded at this rung (never measured before)")
     lines = [f"### {heading(r)}", "", f"{r['title']} ({r['source']}).", "",
              f"Verdict **{r['verdict']}** on {r['n_seeds']} {'paired seeds' if r['settings'] else 'draws'} "
@@ -236,8 +245,9 @@ def write(report: dict, directory: str, draw: bool = True) -> str:
         made, own = figures(records, tmp) if draw and records else ([], {})
         lines = ["# trainability: claims report", "", *header(report), "", suite_line(report), "",
                  "## Claims", "", "The claim holds when every part holds and is refuted when one is. `expected` is "
-                 "what the claim file records for that rung (\"never measured\": nothing yet); `suite` is the "
-                 "verdict after Holm's adjustment over this report's parts. \\* marks a rung chosen by a search "
+                 "what the claim file records for that rung (\"never measured\": nothing yet); `Holm` and "
+                 "`e-BH` are its verdicts at the suite level, under each control of the line above; `evidence` "
+                 "names the first claim of its group of claims reading the same runs. \\* marks a rung chosen by a search "
                  "that rewarded the claim's outcome.", "", *claims_table(records), ""]
         tables = lecture_rows(records)
         if tables:

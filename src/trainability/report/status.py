@@ -29,6 +29,24 @@ def expectations(claims_dir: str | Path) -> dict[str, dict[str, tuple[str, str]]
     return out
 
 
+def registered_designs(claims_dir: str | Path) -> dict[str, object]:
+    """{"file: name[rung]": Design} for every seed design the claim files define at module level (a
+    Design, or a dict of them per rung), as the claims use them."""
+    from ..decisions.sequential import Design
+
+    out = {}
+    for path in sorted(Path(claims_dir).rglob("test_*.py")):
+        spec = importlib.util.spec_from_file_location(f"_claimdesigns_{path.stem}", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        for name, value in vars(module).items():
+            if isinstance(value, Design):
+                out[f"{path.stem}: {name}"] = value
+            elif isinstance(value, dict) and value and all(isinstance(v, Design) for v in value.values()):
+                out.update({f"{path.stem}: {name}[{rung}]": d for rung, d in value.items()})
+    return out
+
+
 def reports(reports_dir: str | Path) -> dict[str, dict]:
     """{report name: the JSON report} for every docs/reports/<name>/claims.json."""
     return {p.parent.name: json.loads(p.read_text()) for p in sorted(Path(reports_dir).glob("*/claims.json"))}
@@ -48,7 +66,7 @@ def status(claims_dir: str | Path, reports_dir: str | Path) -> list[dict]:
                              expected=entry[0] if entry else None,
                              state="measured" if entry else "measured, nothing expected"))
     for claim, entries in expected.items():
-        for rung, (verdict, _) in entries.items():
+        for rung, (verdict, *_) in entries.items():
             if rung != "*" and (claim, rung) not in seen:
                 rows.append(dict(claim=claim, rung=rung, report=None, verdict=None, expected=verdict,
                                  state="expected, never measured"))

@@ -67,33 +67,109 @@ def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 3] + "..."
 
 
-def adjust(records: list[dict], alpha: float = 0.05) -> dict:
-    """Suite-level error control: Holm's procedure over every decided part of every claim (each
-    part's anytime p-value for the verdict its data point to), so that the chance of *any* false
-    verdict in the suite is at most alpha, whatever the dependence between claims (they share
-    runs). Holm rather than Benjamini-Hochberg: a reader takes each verdict on its own, so the
-    family-wise error is the promise that matters, and Holm needs no assumption on dependence.
-    A part flagged "limit decides" (quantities.limit_decides) stays in the family (the flag is read
-    off the same runs, so leaving it out would choose the family from the data) and in its claim's
-    suite verdict; the counts report how many parts carry the flag ("not counted" as evidence
-    about bias in the claim files' prose).
-    Sets ``adjusted_verdict`` on each part and ``suite_verdict`` on each claim; returns counts."""
-    from ..decisions.stats import holm  # on first use: this module stays light for the plugin
+SIDES = ("holds", "refuted")
 
-    parts = [p for r in records for p in r["parts"] if isinstance(p.get("p_value"), (int, float))]
-    rejected = holm([p["p_value"] for p in parts], alpha)
-    for p, keep in zip(parts, rejected):
-        p["adjusted_verdict"] = p["verdict"] if keep and p["verdict"] != "inconclusive" else "inconclusive"
-    flagged = [p for r in records for p in r["parts"] if (p.get("description") or {}).get("limit decides")]
+
+def _sides(part: dict) -> dict[str, tuple[float, float]]:
+    """{side: (p-value, e-value)} of a part record. Records of reports before issue 19 carry one
+    p-value (1 / the confidence sequence's e-value, for the side the data lean to): read as such."""
+    if "p_values" in part:
+        return {side: (float(part["p_values"][side]), float(part["e_values"][side])) for side in SIDES}
+    p = float(part.get("p_value", 1.0))
+    if "estimate" in part and "level" in part:
+        lean = "holds" if number(part["estimate"]) > part["level"] else "refuted"
+    else:  # a record without its estimate: the side its verdict took (an undecided part, "holds")
+        lean = "refuted" if part.get("verdict") == "refuted" else "holds"
+    return {side: (p, 1 / p) if side == lean else (1.0, 1.0) for side in SIDES}
+
+
+def adjust(records: list[dict], alpha: float = 0.05) -> dict:
+    """The suite level, two controls over one family: both sides of every part of every claim of
+    the report (a part is two hypotheses: "p <= q", rejected by "holds", and "p >= q", by "refuted").
+
+        Holm    on the parts' p-values: the chance of any false verdict in the suite is at most
+                alpha under any dependence (claims share runs); a reader who takes each verdict on
+                its own has this promise.
+        e-BH    on the parts' e-values (the one-sided Jeffreys mixture at the part's last look):
+                the expected share of false verdicts among those confirmed is at most alpha under
+                any dependence. It confirms what Holm cannot: a part decided early (12 of 12 seeds)
+                carries too small a p-value advantage for a family of a hundred, but its e-value
+                grows with every unanimous seed.
+
+    A part keeps its verdict at the suite level under a control when that control rejects the
+    verdict's side. A part flagged "limit decides" stays in the family (the flag is read off the same
+    runs, so leaving it out would choose the family from the data). Sets ``adjusted_verdict``
+    (Holm) and ``fdr_verdict`` (e-BH) on each part, ``suite_verdict`` and ``fdr_verdict`` on each
+    claim, and ``evidence`` (the group of claims reading the same runs) on each claim; returns counts."""
+    from ..decisions.stats import e_bh, holm  # on first use: this module stays light for the plugin
+
+    hypotheses = [(part, side, pe) for r in records for part in r["parts"] for side, pe in _sides(part).items()]
+    by_holm = holm([pe[0] for _, _, pe in hypotheses], alpha)
+    by_ebh = e_bh([pe[1] for _, _, pe in hypotheses], alpha)
+    kept = {"holm": set(), "ebh": set()}
+    for (part, side, _), h, e in zip(hypotheses, by_holm, by_ebh):
+        if h:
+            kept["holm"].add((id(part), side))
+        if e:
+            kept["ebh"].add((id(part), side))
     for r in records:
-        verdicts = [p.get("adjusted_verdict", "inconclusive") for p in r["parts"]]
-        r["suite_verdict"] = ("refuted" if "refuted" in verdicts else
-                              "holds" if verdicts and all(v == "holds" for v in verdicts) else "inconclusive")
+        for part in r["parts"]:
+            for key, control in (("adjusted_verdict", "holm"), ("fdr_verdict", "ebh")):
+                part[key] = part["verdict"] if (id(part), part["verdict"]) in kept[control] else "inconclusive"
+        for key, field in (("suite_verdict", "adjusted_verdict"), ("fdr_verdict", "fdr_verdict")):
+            verdicts = [p[field] for p in r["parts"]]
+            r[key] = ("refuted" if "refuted" in verdicts else
+                      "holds" if verdicts and all(v == "holds" for v in verdicts) else "inconclusive")
+    groups = evidence_groups(records)
+    flagged = [p for r in records for p in r["parts"] if (p.get("description") or {}).get("limit decides")]
     claims = [r for r in records if not (r.get("extra") or {}).get("placebo")]
-    return {"method": "Holm", "alpha": alpha, "parts": len(parts), "not counted": len(flagged), "claims": len(claims),
+    placebos = [r for r in records if r not in claims]
+    return {"method": "Holm and e-BH", "alpha": alpha, "parts": sum(len(r["parts"]) for r in records),
+            "hypotheses": len(hypotheses), "not counted": len(flagged), "claims": len(claims),
             "hold": sum(r["suite_verdict"] == "holds" for r in claims),
             "refuted": sum(r["suite_verdict"] == "refuted" for r in claims),
-            "placebos holding": sum(r["suite_verdict"] == "holds" for r in records if r not in claims)}
+            "fdr hold": sum(r["fdr_verdict"] == "holds" for r in claims),
+            "fdr refuted": sum(r["fdr_verdict"] == "refuted" for r in claims),
+            "evidence": len({groups[id(r)] for r in claims}),
+            "placebos holding": sum(any(p["verdict"] == "holds" for p in r["parts"]) for r in placebos)}
+
+
+def suite_lines(suite: dict) -> list[str]:
+    """The suite level in the terminal: both controls, the pieces of evidence, the placebos."""
+    return [f"suite level (over the {suite['parts']} parts of these {suite['claims']} claims and their placebos,",
+            f"  both sides of each: {suite['hypotheses']} hypotheses; {suite['evidence']} pieces of evidence):",
+            f"  Holm, any false verdict <= {suite['alpha']:g}: {suite['hold']} hold, {suite['refuted']} refuted",
+            f"  e-BH, false-discovery rate <= {suite['alpha']:g}: {suite.get('fdr hold', '-')} hold, "
+            f"{suite.get('fdr refuted', '-')} refuted; placebos with a part holding: {suite['placebos holding']}"]
+
+
+def evidence_groups(records: list[dict]) -> dict[int, int]:
+    """Claims that read the same runs (a setting and seed of the same rung) are one piece of
+    evidence: {id(record): group number}, groups by connected runs; also set as ``evidence`` (the
+    group's first claim id) on each record. A record without run identities is its own group."""
+    parent = list(range(len(records)))
+
+    def find(i):
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    owner: dict[tuple, int] = {}
+    for i, r in enumerate(records):
+        for s in (r.get("settings") or {}).values():
+            for seed in (s.get("per_seed") or {}).get("seed", []) if s.get("key") else []:
+                run = (r.get("tier", "-"), s["key"], seed)
+                if run in owner:
+                    parent[find(i)] = find(owner[run])
+                else:
+                    owner[run] = i
+    out = {id(r): find(i) for i, r in enumerate(records)}
+    first = {}
+    for i, r in enumerate(records):
+        first.setdefault(find(i), r.get("claim_id", f"#{i}"))
+        r["evidence"] = first[find(i)]
+    return out
 
 
 def format_grids(records: list[dict]) -> list[str]:

@@ -134,6 +134,13 @@ ESCAPE_DESIGN = {**{name: Design(start=24, step=24, cap=48) for name in TIERS if
                  "lecture": Design(start=16, step=16, cap=48)}
 
 
+def designs() -> dict[str, Design]:
+    """{label: Design} of every rung's default and escape design (for the validity tables)."""
+    out = {f"{name} default {t.design.describe()}": t.design for name, t in TIERS.items()}
+    out.update({f"{name} escape {d.describe()}": d for name, d in ESCAPE_DESIGN.items()})
+    return out
+
+
 def get_tier(name: str) -> Tier:
     if name not in TIERS:
         raise ValueError(f"unknown rung {name!r}; valid rungs: {', '.join(TIERS)}")
