@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from trainability import cli
-from trainability.report.compare import compare, merge_reports
+from trainability.report.compare import compare, merge_reports, replication
 from trainability.report.markdown import ReportError, check_report, percentile
 
 CLAIMS = """
@@ -140,8 +140,6 @@ def test_a_part_without_trials_is_reported_not_a_crash(run, tmp_path, capsys):
     """An escape gain where no seed pair is discordant (every run escapes both ways) has no trials:
     its estimate is nan, stored in JSON as "nan". The terminal table, the Markdown report, the
     comparison and the forest plot each say so instead of failing (a lecture-rung run found this)."""
-    import numpy as np
-
     from trainability.decisions.quantities import EscapeGain
     from trainability.report.summary import format_table, jsonable
     from trainability.decisions.sequential import SequentialTest
@@ -285,3 +283,46 @@ def test_merging_stores_names_a_missing_store_and_other_code_versions(run, tmp_p
     err = capsys.readouterr().err
     assert "different versions of the run code" in err and "older" in err
     assert not (tmp_path / "m.sqlite").exists() and not (tmp_path / "m.json").exists()
+
+
+def test_a_replication_separates_hard_flips_from_moves_and_says_what_power_expected(run, tmp_path, capsys):
+    d, report, _ = run
+    old = d / "out" / "claims.json"
+    with pytest.raises(ReportError, match="fresh seeds"):
+        replication(report, report)
+    again = copy.deepcopy(report)
+    again["base_seed"] = 21
+    path = tmp_path / "replicated.json"
+    path.write_text(json.dumps(again))
+    assert cli.main(["compare", "--replication", str(old), str(path)]) == 0
+    assert "0 moved to or from inconclusive, 0 hard flips" in capsys.readouterr().out
+    r1, r2 = (next(c for c in again["claims"] if c["claim_id"] == k) for k in ("R1", "R2"))
+    r1["verdict"] = r1["parts"][0]["verdict"] = "refuted"  # holds -> refuted: a hard flip
+    r2["verdict"] = r2["parts"][0]["verdict"] = "inconclusive"  # refuted -> inconclusive: a move
+    path.write_text(json.dumps(again))
+    assert cli.main(["compare", "--replication", str(old), str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "1 moved to or from inconclusive, 1 hard flips" in out
+    assert "| R1 | proxy | holds -> refuted (hard flip) | 8 -> 8 |" in out and "(move)" in out
+    result = replication(report, again)
+    from trainability.decisions.sequential import operating
+
+    first = next(c for c in report["claims"] if c["claim_id"] == "R1")["parts"][0]
+    row = next(r for r in result["rows"] if r["claim"] == "R1")
+    # the design's one look of 8 seeds at R1's estimate as the true share: its chance to hold again
+    assert row["parts"][0]["expected"] == pytest.approx(operating([8], 0.5, first["estimate"])["holds"])
+    assert all(0 <= p["expected"] <= 1 for r in result["rows"] for p in r["parts"] if p["expected"] is not None)
+
+
+def test_reports_of_two_rungs_merge_into_one_family(run):
+    _, report, _ = run
+    other = copy.deepcopy(report)
+    other["scale"], other["rungs"] = "d32", ["d32"]
+    for c in other["claims"]:
+        c["tier"] = "d32"
+    merged = merge_reports([report, other], ["proxy.json", "d32.json"])
+    assert merged["scale"] == "cpu+d32" and merged["rungs"] == ["proxy", "d32"]
+    assert merged["suite"]["parts"] == 2 * report["suite"]["parts"]
+    other["base_seed"] = 5
+    with pytest.raises(ReportError, match="differ in base_seed"):
+        merge_reports([report, other], ["proxy.json", "d32.json"])

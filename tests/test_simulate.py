@@ -138,3 +138,19 @@ def test_the_population_claims_fixed_sample_test_is_valid_at_its_level(q, n):
     rates = simulate.quantile_rates(q, n, q, sims=2000, seed=3)
     assert rates["holds"] <= stats.ALPHA / 2 + 2 * math.sqrt(stats.ALPHA / 2 * (1 - stats.ALPHA / 2) / 2000)
     assert simulate.quantile_rates(q, n, 0.99, sims=500, seed=4)["holds"] > 0.8  # and it has power
+
+
+def test_the_power_command_prints_the_targets(capsys):
+    from trainability import cli
+
+    assert cli.main(["power", "--design", "24/24/24", "--shares", "0.8"]) == 0
+    assert cli.main(["power", "--design", "12/6/24", "--level", "0.5", "--shares", "0.5", "0.8", "--compare"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    fixed, null, _, tier, versus = out
+    assert fixed.startswith("design 24/24/24 level 0.5 share 0.8: holds 0.91 refuted 0.00 inconclusive 0.09 seeds 24.0")
+    assert float(tier.split("holds ")[1].split()[0]) >= 0.65 and " seeds " in tier
+    assert float(null.split("holds ")[1].split()[0]) <= 0.05  # at the level: within alpha
+    assert "Jeffreys sequence 0.51" in versus and "group-sequential 0.92" in versus
+    with pytest.raises(SystemExit):
+        cli.main(["power", "--design", "12/x"])
+    assert "start/step/cap" in capsys.readouterr().err

@@ -265,3 +265,20 @@ def test_a_part_an_information_limit_decides_stays_in_the_suite_level_family_and
     counts = adjust(records)
     assert counts["parts"] == 3 and counts["not counted"] == 2  # the flag is read off the same runs
     assert records[0]["suite_verdict"] == "refuted" and records[1]["suite_verdict"] == "holds"
+
+
+def test_a_continued_design_keeps_both_caps_and_reads_the_same_seeds():
+    # A wins on about 70% of seeds: undecided at 16 seeds on some draws, and a continuation to 32
+    # runs the same first 16 seeds again (the same runs) before adding new ones
+    draw = lambda s, rng: (10.0 if rng.random() < 0.7 else 30.0) if s is A else 20.0  # noqa: E731
+    first = _decide(draw, design=Design(start=8, step=4, cap=16))
+    continued = _decide(draw, design=Design(start=8, step=4, cap=16, extended=32, reason="undecided at 16"))
+    record = continued.record()
+    assert record["extra"]["registered cap"] == 16 and record["extra"]["continued to"] == 32
+    assert record["extra"]["continued because"] == "undecided at 16"
+    if first.verdict != "inconclusive":
+        assert continued.verdict == first.verdict and continued.n_seeds == first.n_seeds  # decided before the cap
+    else:
+        assert continued.n_seeds > 16 or continued.verdict != "inconclusive"
+    with pytest.raises(ValueError, match="says why"):
+        Design(start=8, step=4, cap=16, extended=32)

@@ -25,8 +25,8 @@ The dropout-off controls read the same runs as the claims they control, so they 
 evidence with them, not a second.
 
 Measured: docs/reports/proxy/README.md#l6-layout-proxy, #l8-layout-proxy, #l7-nodrop-proxy,
-#l8-nodrop-proxy; the same sections in docs/reports/d32/README.md; L8-nodrop also in
-docs/reports/lecture-cpu8/README.md.
+#l8-nodrop-proxy; the same sections in docs/reports/d32/README.md. L8-nodrop's lecture@8 entry
+was measured before issue 19 (docs/history.md); `bash scripts/reports.sh lecture-cpu8` reports it.
 """
 
 import pytest

@@ -2,8 +2,11 @@
 
     report REPORT.json -o DIR             the Markdown report with its figures (markdown.write)
     compare OLD.json NEW.json             what moved; exit 1 when a verdict changed or a claim is missing
+            [--replication]               NEW on other seeds: hard flips (exit 1), moves, what power expected
     merge -o OUT.json A.json B.json ...   one report from a split suite's shards
           [--store OUT.sqlite --stores A.sqlite B.sqlite ...]   and one run store from theirs
+    power --design 12/6/24 [--level Q --shares P ...] [--compare]
+                                          a design's exact P(holds / refuted / inconclusive) and seeds
     simulate [--sims N]                   the validity table of every quantity (trainability.decisions.simulate)
     status [--claims DIR] [--reports DIR] what each claim file expects per rung against what the
                                           committed reports measured (trainability.report.status)
@@ -29,6 +32,11 @@ def _load(path: str) -> dict:
 
 
 def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["power"]:  # its own parser (decisions.power): the options a design needs
+        from .decisions.power import main as power
+
+        return power(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m trainability", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("report", help="write the Markdown report of a claims JSON report")
@@ -38,11 +46,14 @@ def main(argv=None) -> int:
     p = sub.add_parser("compare", help="list the parts whose verdict or estimate moved between two reports")
     p.add_argument("old")
     p.add_argument("new")
+    p.add_argument("--replication", action="store_true",
+                   help="NEW reran OLD's claims on another base seed: hard flips, moves, and what power expected")
     p = sub.add_parser("merge", help="merge the reports (and run stores) of a split suite's shards")
     p.add_argument("reports", nargs="+")
     p.add_argument("-o", "--out", required=True, help="the merged JSON report")
     p.add_argument("--store", help="the merged run store (with --stores)")
     p.add_argument("--stores", nargs="*", default=[], help="the shards' run stores")
+    sub.add_parser("power", help="a design's exact operating characteristics (power --help)", add_help=False)
     p = sub.add_parser("simulate", help="the validity table of every quantity at its threshold")
     p.add_argument("--sims", type=int, default=2000)
     p.add_argument("--claims", default=None, help="also every design the claim files in DIR use")
@@ -60,8 +71,12 @@ def main(argv=None) -> int:
 
             print(write(_load(args.report), args.out, draw=not args.no_figures))
         elif args.command == "compare":
-            from .report.compare import compare, format_comparison
+            from .report.compare import compare, format_comparison, format_replication, replication
 
+            if args.replication:
+                result = replication(_load(args.old), _load(args.new))
+                print(format_replication(result))
+                return 1 if result["hard flips"] else 0
             result = compare(_load(args.old), _load(args.new))
             print(format_comparison(result))
             return 1 if result["changed"] else 0

@@ -1,6 +1,6 @@
 """The claim vocabulary: what a part of a claim claims, as a share of seeds on which an event
 happens, above a level. Each quantity is a frozen dataclass; ``Part.events`` turns the runs of a
-claim's settings into the (trials,) bool array that stats.share_verdict decides.
+claim's settings into the (trials,) bool array that decisions.sequential decides.
 
     typical seed  TypicalRatio(better, worse, t)   P(better_i < t x worse_i) > 1/2: the median
                   paired ratio is below t. Strict; a diverged run is worst, two diverged tie
@@ -10,7 +10,7 @@ claim's settings into the (trials,) bool array that stats.share_verdict decides.
                   higher (a registered measurement, e.g. an accuracy) reads better_i > t x worse_i.
     escape gain   EscapeGain(better, worse)        better raises the chance of escaping: among
                   the discordant pairs (exactly one escaped), the share where it was better's
-                  run is above 1/2 (McNemar's exact test, made anytime-valid). The report adds
+                  run is above 1/2 (McNemar's exact test, group-sequential over the looks). The report adds
                   each escape rate (Wilson) and their difference with a simultaneous interval.
     escape rate   EscapeRate(setting, q, side)     P(escape) above (or below) q; "the typical run
                   escapes" is q = 1/2, above.
@@ -29,8 +29,8 @@ claim's settings into the (trials,) bool array that stats.share_verdict decides.
 Each part names the metric it reads (``metric``: the test loss by default; any metric of
 decisions.runs, a registered run measurement included).
 
-Every part is "the share of trials with event E is above q", so one confidence sequence serves
-all of them (stats.py), and each is valid at its threshold for any shape of data (bimodal,
+Every part is "the share of trials with event E is above q", so one test serves all of them
+(sequential.py), and each is valid at its threshold for any shape of data (bimodal,
 censored, diverged): the event is a function of one seed's runs (of one disjoint block of seeds
 for a dispersion), so the trials are i.i.d.
 Bernoulli whatever the losses look like. The geometric-mean ratio and P(better) stay in the

@@ -274,7 +274,7 @@ def operating(looks: list[int], q: float, p: float, alpha: float = stats.ALPHA, 
     for ms, w in paths:
         r = _path(looks, list(continued), ms, q, p, alpha)
         for k in out:
-            out[k] += w * r[k]
+            out[k] += float(w * r[k])
     return out
 
 

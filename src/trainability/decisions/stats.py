@@ -2,22 +2,22 @@
 
 Every claimed quantity here is a *share*: the probability p that an event happens on a seed (or
 on an architecture drawn at random), claimed to be above a level q (trainability.decisions.quantities
-says which event each quantity counts). One interval primitive decides them all:
+says which event each quantity counts). The claims' verdicts are decided by the exact
+group-sequential test of decisions.sequential; this module keeps the primitives around it:
 
-    bernoulli_cs(S, n, alpha)   an anytime-valid confidence sequence for p after S events in n
-                                i.i.d. trials: with probability >= 1 - alpha it covers p at every
-                                n at once, so looking after every seed, adding seeds, extending a
-                                design or re-reading cached runs cannot inflate the error rate.
+    one_sided_e(S, n, q, side)  the one-sided Jeffreys-mixture e-value of "p > q" (or "p < q"):
+                                a part's evidence for the suite level's e-BH and, past a raised
+                                cap, the anytime-valid continuation (Ville's inequality)
+    bernoulli_cs(S, n, alpha)   the two-sided anytime-valid confidence sequence (the beta-binomial
+                                mixture boundary: Robbins 1970; Howard et al. 2021), which decided
+                                every claim before issue 19 and still gives the escape gain's
+                                simultaneous rate intervals in its description
 
-It is the beta-binomial mixture boundary (Robbins 1970; Howard et al. 2021): with the Jeffreys
-Beta(1/2, 1/2) mixture,
+With the Jeffreys Beta(1/2, 1/2) mixture,
     M_n(p) = B(1/2 + S, 1/2 + n - S) / B(1/2, 1/2) / (p^S (1 - p)^(n - S)),
 a nonnegative martingale with mean 1 under p, so by Ville's inequality P(sup_n M_n(p) >= 1/alpha)
-<= alpha, and CS_n = {p : M_n(p) < 1/alpha} is an interval around S/n. A verdict reads it against
-q (``share_verdict``): holds when CS_n lies wholly above q, refuted when wholly at or below q. A
-false verdict either way needs CS_n to miss the true p at some n: probability <= alpha, whatever
-the design. The Jeffreys mixture decides soonest at the extremes (7 of 7 successes exclude
-q = 1/2 at alpha = 0.05; the uniform mixture needs 8) and treats p and 1 - p alike.
+<= alpha, and CS_n = {p : M_n(p) < 1/alpha} is an interval around S/n; ``share_verdict`` reads it
+against q (power.py compares that old test with the new one).
 
 For a fixed, single-look sample (the quantile claims over drawn architectures) ``clopper_pearson``
 is the exact interval and the more powerful one. ``wilson`` and the descriptive ratios (median,
@@ -153,35 +153,6 @@ def share_verdict(S: int, n: int, q: float, alpha: float = ALPHA) -> tuple[str, 
     if p_value <= alpha and S < q * n:
         return "refuted", p_value
     return "inconclusive", p_value
-
-
-def first_decisive(q: float, alpha: float = ALPHA, most: int = 100_000) -> tuple[int, int]:
-    """(n to hold, n to refute): the fewest trials after which "p > q" can hold (every trial an
-    event) or be refuted (none). A design whose first look is below both cannot decide there.
-
-    >>> first_decisive(0.5)
-    (7, 7)
-    """
-    _check_level(q)
-    hold = next(n for n in range(1, most) if share_verdict(n, n, q, alpha)[0] == "holds")
-    refute = next(n for n in range(1, most) if share_verdict(0, n, q, alpha)[0] == "refuted")
-    return hold, refute
-
-
-def seeds_to_decide(share: float, q: float, alpha: float = ALPHA, most: int = 100_000) -> int | None:
-    """The fewest trials after which a sample whose share of events is ``share`` would be decided
-    (round(share x n) events), or None if it never would be (share == q) within ``most``.
-
-    >>> seeds_to_decide(0.375, 0.5)
-    182
-    """
-    _check_level(q)
-    if not 0 <= share <= 1 or share == q:
-        return None
-    for n in range(1, most):
-        if share_verdict(round(share * n), n, q, alpha)[0] != "inconclusive":
-            return n
-    return None
 
 
 def clopper_pearson(S: int, n: int, confidence: float = 1 - ALPHA) -> Interval:

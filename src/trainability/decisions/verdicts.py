@@ -1,16 +1,18 @@
 """From runs to verdicts: a claim is a conjunction of parts (trainability.decisions.quantities), each a share
-decided by an anytime-valid confidence sequence (stats.share_verdict), over a seed design.
+decided by the exact group-sequential test (decisions.sequential), over a seed design.
 
-Design: seeds are added in looks (start, start + step, ..., cap) until the claim is decided (every
-part holds, or one is refuted; the other parts then keep the verdicts of that look).
-The confidence sequence covers at every n at once, so the looks, a design extended later,
-``--seeds`` and re-read cached runs spend nothing: a false verdict for a part has probability at
-most alpha over the whole design. A design whose first look cannot decide is refused before any
-run (stats.first_decisive). A claim's false "holds" has probability at most alpha (every part must
-hold); a false "refuted" at most k x alpha for k parts (any one refutes), which the suite-level
-Holm adjustment (report.adjust) controls across the whole suite. A claim holds when every part
-holds, is refuted when any part is refuted, and is inconclusive otherwise; an inconclusive part
-says how many seeds the observed share would need (stats.seeds_to_decide).
+Design: seeds are added in the design's registered looks (start, start + step, ..., cap) until
+the claim is decided (every part holds, or one is refuted; the other parts then keep the verdicts
+of that look). Each part's two one-sided tests spend alpha over the registered looks, so a false
+verdict for a part has probability at most alpha over the whole design; ``--seeds`` caps the
+design (and so its looks) before the first look, and re-read cached runs are the same looks. A
+design raised past its cap after an inconclusive look continues on the same seeds with the alpha
+left unspent (an e-process: sequential.py). A design whose first look cannot decide is refused
+before any run (``first_look``). A claim's false "holds" has probability at most alpha (every part
+must hold); a false "refuted" at most k x alpha for k parts (any one refutes), which the suite
+level (report.summary.adjust: Holm and e-BH) controls across a report. A claim holds when every
+part holds, is refuted when any part is refuted, and is inconclusive otherwise; an inconclusive
+part says how many seeds a fixed design would need at its observed share (``advice``).
 
 Seeds: seed i of a claim is derive_seed(base_seed, key, i), key = the claim's id (or the id whose
 seeds it shares, ``seeds``), with its ``revision`` appended when the claim was restated: a
@@ -104,7 +106,7 @@ def part_record(part: Part, test: SequentialTest, n: int, m: int, s_lo: int, s_h
     e = {side: stats.one_sided_e(s, m, part.level, side) for side, s in (("holds", s_lo), ("refuted", s_hi))}
     p = test.p_values(s_lo, s_hi) if m else {"holds": 1.0, "refuted": 1.0}
     record = dict(quantity=part.name, statement=part.statement(), short=part.short(),
-                  estimate=s_lo / m if m else math.nan, low=low, high=high, level=part.level, n=m, seeds=n,
+                  threshold=getattr(part, "threshold", None), estimate=s_lo / m if m else math.nan, low=low, high=high, level=part.level, n=m, seeds=n,
                   events=s_lo, undetermined=s_hi - s_lo, verdict=test.verdict,
                   p_value=min(p.values()), p_values=p, e_values=e, spent=dict(test.spent),
                   method=f"exact group-sequential, alpha {test.alpha:g} per side spent linearly over looks "
@@ -239,6 +241,8 @@ def decide(settings: dict[str, Setting], parts: list[Part], *, design: Design | 
         extra["cells"] = {label: s["relative_median"] for label, s in summaries.items()}
     first = next(iter(by_label.values()))[0]
     extra = {**extra, "design": design.describe()}
+    if design.extended:  # continued on the same seeds: both caps stay in the record
+        extra.update({"registered cap": design.cap, "continued to": design.extended, "continued because": design.reason})
     return Outcome(claim_id=claim_id, title=title, source=source, tier=tier,
                    verdict=combine([r["verdict"] for r in records]), settings=summaries, parts=records, n_seeds=n,
                    alpha=design.alpha, base_seed=base_seed, seconds=time.perf_counter() - start, device=first.device,

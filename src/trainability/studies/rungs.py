@@ -134,10 +134,15 @@ ESCAPE_DESIGN = {**{name: Design(start=24, step=24, cap=48) for name in TIERS if
                  "lecture": Design(start=16, step=16, cap=48)}
 
 
+# A/A placebos run to their cap: one look, 24 seeds at the proxy (the CPU tier's budget), 48 above.
+PLACEBO_DESIGN = {name: Design(start=n, step=1, cap=n) for name in TIERS for n in [24 if name == "proxy" else 48]}
+
+
 def designs() -> dict[str, Design]:
     """{label: Design} of every rung's default and escape design (for the validity tables)."""
     out = {f"{name} default {t.design.describe()}": t.design for name, t in TIERS.items()}
     out.update({f"{name} escape {d.describe()}": d for name, d in ESCAPE_DESIGN.items()})
+    out.update({f"{name} placebo {d.describe()}": d for name, d in PLACEBO_DESIGN.items()})
     return out
 
 
