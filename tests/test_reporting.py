@@ -46,10 +46,7 @@ def test_slow(claims):
 
 @pytest.mark.claim("R3")
 def test_placebo(claims):
-    fast = SETTINGS[FAST]
-    claims.decide(title="A/A", source="test", extra={"placebo": True}, design=DESIGN,
-                  settings={"a": fast, "b": dataclasses.replace(fast, replicate=1)},
-                  parts=[TypicalRatio("a", "b", 0.8)])
+    claims.placebo("a", SETTINGS[FAST], title="A/A", source="test", design=DESIGN)
 """
 ARGS = ["--workers", "1", "-p", "no:randomly", "-q"]
 

@@ -42,11 +42,9 @@ have no committed report yet: `bash scripts/reports.sh d64` and `lecture-cpu8` m
 
 import pytest
 
-import dataclasses
-
-from trainability.decisions.quantities import EscapeGain, EscapeRate, named, placebo_parts
+from trainability.decisions.quantities import EscapeGain, EscapeRate, named
 from trainability.studies import lecture as tables
-from trainability.studies.rungs import ESCAPE_DESIGN, PLACEBO_DESIGN
+from trainability.studies.rungs import ESCAPE_DESIGN
 
 pytestmark = pytest.mark.ladder
 
@@ -120,10 +118,5 @@ def test_warmup_still_helps_once_the_layers_differ(claims):
 @pytest.mark.slow
 @pytest.mark.claim("symmetry-placebo")
 def test_symmetry_placebo_redrawn_against_itself(claims):
-    redrawn = settings(claims.tier)[REDRAWN_WARM]
-    twin = f"{REDRAWN_WARM} (replicate)"
-    claims.decide(title="A/A placebo: the redrawn layers with warm-up against themselves on independent streams",
-                  source="DIGEST.md section 3; issue 19", settings={REDRAWN_WARM: redrawn,
-                                                                   twin: dataclasses.replace(redrawn, replicate=1)},
-                  parts=placebo_parts(REDRAWN_WARM, twin), design=PLACEBO_DESIGN, seeds_from="symmetry-placebo",
-                  extra={"placebo": True})
+    claims.placebo(REDRAWN_WARM, settings(claims.tier)[REDRAWN_WARM], source="DIGEST.md section 3; issue 19",
+                   title="A/A placebo: the redrawn layers with warm-up against themselves on independent streams")

@@ -57,14 +57,13 @@ The d64 and lecture@8 entries of EXPECTED were measured before issue 19 (docs/hi
 have no committed report yet: `bash scripts/reports.sh d64` and `lecture-cpu8` make them.
 """
 
-import dataclasses
 
 import pytest
 
-from trainability.decisions.quantities import EscapeGain, EscapeRate, Level, TypicalRatio, placebo_parts
+from trainability.decisions.quantities import EscapeGain, EscapeRate, Level, TypicalRatio
 from trainability.decisions.verdicts import Design
 from trainability.studies import lecture as tables
-from trainability.studies.rungs import ESCAPE_DESIGN, PLACEBO_DESIGN
+from trainability.studies.rungs import ESCAPE_DESIGN
 
 pytestmark = pytest.mark.ladder
 
@@ -133,12 +132,9 @@ def test_L6_with_warmup_the_typical_run_escapes(claims):
 @pytest.mark.slow
 @pytest.mark.claim("L6-placebo")
 def test_L6_placebo_warmup_against_itself(claims):
-    warm = table1(claims.tier)[WARM]
-    twin = f"{WARM} (replicate)"
-    claims.decide(title="A/A placebo: warm-up against itself on independent streams", source="lecture table 1",
-                  settings={WARM: warm, twin: dataclasses.replace(warm, replicate=1)}, parts=placebo_parts(WARM, twin),
-                  design=PLACEBO_DESIGN, seeds_from="L6-placebo", revision="2", extra={"placebo": True},
-                  restated="issue 19: every part at its boundary, in both orders, run to the cap; fresh seeds")
+    claims.placebo(WARM, table1(claims.tier)[WARM], title="A/A placebo: warm-up against itself on independent streams",
+                   source="lecture table 1", revision="2",
+                   restated="issue 19: every part at its boundary, in both orders, run to the cap; fresh seeds")
 
 
 @pytest.mark.claim("L7")

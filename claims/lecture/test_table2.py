@@ -45,11 +45,8 @@ CPU) were measured before issue 19 and have no committed report yet (`bash scrip
 
 import pytest
 
-import dataclasses
-
-from trainability.decisions.quantities import Level, TypicalRatio, named, placebo_parts
+from trainability.decisions.quantities import Level, TypicalRatio, named
 from trainability.studies import lecture as tables
-from trainability.studies.rungs import PLACEBO_DESIGN
 
 pytestmark = pytest.mark.ladder
 
@@ -161,8 +158,5 @@ def test_L8_default_redrawn_beats_xavier(claims):
 
 @pytest.mark.claim("L8-placebo")
 def test_L8_placebo_xavier_against_itself(claims):
-    xavier = settings(claims.tier)[XU]
-    twin = f"{XU} (replicate)"
-    claims.decide(title="A/A placebo: xavier_uniform against itself on independent streams", source="lecture table 2",
-                  settings={XU: xavier, twin: dataclasses.replace(xavier, replicate=1)}, parts=placebo_parts(XU, twin),
-                  design=PLACEBO_DESIGN, seeds_from="L8-placebo", extra={"placebo": True})
+    claims.placebo(XU, settings(claims.tier)[XU], title="A/A placebo: xavier_uniform against itself on independent "
+                   "streams", source="lecture table 2")

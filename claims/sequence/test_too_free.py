@@ -54,7 +54,7 @@ from pathlib import Path
 import pytest
 
 from trainability.studies.sequence import TRANSFORMER, load_tuned, option_label, sequence_setting
-from trainability.decisions.quantities import Dispersion, TypicalRatio, named, placebo_parts
+from trainability.decisions.quantities import Dispersion, TypicalRatio, named
 from trainability.tasks import SequenceTask
 from trainability.decisions.verdicts import Design
 
@@ -122,11 +122,8 @@ def test_L12_more_freedom_spreads_the_seeds(claims, task):
 
 @pytest.mark.claim("L12-placebo")
 def test_L12_placebo_spread_against_itself(claims):
-    causal = settings("n-gram n4 x")["causal"]
-    claims.decide(
+    claims.placebo(
+        "causal", settings("n-gram n4 x")["causal"], escape=False, spread=True, design=PLACEBO_DESIGN,
         title="A/A placebo: the causal variant against itself on independent streams (loss and spread)",
         source="placebo for L12",
-        settings={"causal": causal, "causal (replicate)": dataclasses.replace(causal, replicate=1)},
-        design=PLACEBO_DESIGN, extra={"placebo": True},
-        parts=placebo_parts("causal", "causal (replicate)", escape=False, spread=True), seeds_from="L12-placebo",
         restated="issue 19: every part at its boundary in both orders, one look at the cap; fresh seeds")

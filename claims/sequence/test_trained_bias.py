@@ -57,13 +57,12 @@ and the placebo (these claims do not scale with the rung); the report's grid "L1
 gives every cell's median relative MSE by family.
 """
 
-import dataclasses
 from pathlib import Path
 
 import pytest
 
 from trainability.studies.sequence import FAMILIES, REACH, SWEEPS, load_tuned, option_label, sequence_setting
-from trainability.decisions.quantities import AdvantageGrows, TypicalRatio, placebo_parts
+from trainability.decisions.quantities import AdvantageGrows, TypicalRatio
 from trainability.decisions.verdicts import Design
 
 TUNED = load_tuned(Path(__file__).with_name("sequence_tuning.json"))
@@ -144,11 +143,8 @@ def test_L11_the_advantage_grows_with_difficulty(claims, sweep):
 @pytest.mark.claim("L11-trained-placebo")
 def test_L11_placebo_transformer_against_itself(claims):
     task = SWEEPS["bag-of-words"][1][1]
-    t = setting("transformer", task)
-    claims.decide(
+    claims.placebo(
+        "transformer", setting("transformer", task), escape=False, design=PLACEBO_DESIGN, seeds_from="L11-placebo",
         title=f"A/A placebo: the Transformer against itself on independent streams ({task.describe()})",
         source="placebo for L11 after training",
-        settings={"transformer": t, "transformer (replicate)": dataclasses.replace(t, replicate=1)},
-        design=PLACEBO_DESIGN, extra={"placebo": True}, seeds_from="L11-placebo",
-        parts=placebo_parts("transformer", "transformer (replicate)", escape=False),
         restated="issue 19: both orders at the boundary (t = 1), one look at the cap; fresh seeds")

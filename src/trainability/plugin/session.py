@@ -113,6 +113,24 @@ class Claims:
             outcome.tier = rung_label(self.tier_label, chosen, capped, outcome)
         return self._settle(outcome)
 
+    def placebo(self, label: str, setting, *, escape: bool = True, spread: bool = False,
+                design: verdicts.Design | dict[str, verdicts.Design] | None = None, **kwargs) -> verdicts.Outcome:
+        """An A/A placebo: ``setting`` against itself on independent streams (Setting.replicate),
+        every part at its boundary in both orders (quantities.placebo_parts), run to its cap
+        (default studies.rungs.PLACEBO_DESIGN; a dict or Design overrides), on the claim's own
+        seeds unless ``seeds_from`` says otherwise; fails its check if any part holds."""
+        import dataclasses
+
+        from ..decisions.quantities import placebo_parts
+        from ..studies.rungs import PLACEBO_DESIGN
+
+        twin = f"{label} (replicate)"
+        settings = {label: setting, twin: dataclasses.replace(setting, replicate=1)}
+        extra = {**kwargs.pop("extra", {}), "placebo": True}
+        return self.decide(design=PLACEBO_DESIGN if design is None else design, settings=settings,
+                           parts=placebo_parts(label, twin, escape=escape, spread=spread), extra=extra,
+                           seeds_from=kwargs.pop("seeds_from", self.id), **kwargs)
+
     def population(self, **kwargs) -> verdicts.Outcome:
         """decisions.population.decide_population for this test's claim (a share over drawn
         architectures), then the file's expectation applied."""

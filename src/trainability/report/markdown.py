@@ -127,13 +127,20 @@ def claim_section(r: dict, figure: str | None) -> list[str]:
              f"(alpha {r['alpha']}, base seed {r['base_seed']}; suite level: {r.get('suite_verdict', '-')}); {expect}."]
     if r.get("restated"):
         lines += ["", f"Restated, decided on fresh seeds: {r['restated']}."]
-    lines += ["", "| part: what it claims | share [95%] vs level | n | verdict | description |", "|---|---|---|---|---|"]
+    lines += ["", "| part: what it claims | share [95%] vs level | n | verdict | Holm / e-BH | alpha spent (holds / "
+              "refuted) | description |", "|---|---|---|---|---|---|---|"]
     for p in r["parts"]:
         flag = " (limit decides)" if (p.get("description") or {}).get("limit decides") else ""
         desc = "; ".join(f"{k}: {fmt(v)}" for k, v in (p.get("description") or {}).items())
         todo = f" {p['to_decide']}" if p.get("to_decide") else ""
+        spent = p.get("spent")
+        spent = f"{spent['holds']:.4f} / {spent['refuted']:.4f}" if spent else "-"
         lines.append(f"| {p['quantity']}: {p['statement']}{flag} | {format_share(p)} | {p['n']} | {p['verdict']}{todo} "
-                     f"| {desc} |")
+                     f"| {p.get('adjusted_verdict', '-')} / {p.get('fdr_verdict', '-')} | {spent} | {desc} |")
+    methods = list(dict.fromkeys(p["method"] for p in r["parts"] if p.get("method")))
+    design = (r.get("extra") or {}).get("design")
+    if methods or design:
+        lines += ["", "Test: " + "; ".join(methods) + (f"; design {design}" if design else "") + "."]
     if r["settings"]:
         lines += ["", "| setting | runs as | median (IQR) | escaped | median escape step | lecture |", "|---|---|---|---|---|---|"]
         for label, s in r["settings"].items():
