@@ -93,11 +93,31 @@ def die_with_parent(parent_pid: int, poll: float = 1.0) -> None:
     threading.Thread(target=watch, name="trainability-parent-watch", daemon=True).start()
 
 
-def _worker_init(threads: int, progress_queue, parent_pid: int) -> None:
+def registering_modules() -> list[str]:
+    """The modules (other than a script, which a spawned worker imports again anyway) whose import
+    registered a system or run measurement this process knows: a worker imports them first, so
+    that a setting unpickled there finds its measurement (e.g. trainability.measure.parity)."""
+    import sys
+
+    from ..measure import MEASURES
+    from ..systems import SYSTEMS
+
+    found = [m.fn.__module__ for m in MEASURES.values()] + [s.module.__module__ for s in SYSTEMS.values()]
+    return sorted({name for name in found if name != "__main__" and name in sys.modules})
+
+
+def _worker_init(threads: int, progress_queue, parent_pid: int, modules: tuple = ()) -> None:
+    import importlib
+
     die_with_parent(parent_pid)
     torch.set_num_threads(threads)
     keep_freed_memory()
     send_progress_to(progress_queue)
+    for name in modules:
+        try:
+            importlib.import_module(name)
+        except Exception as e:  # a module importable only in its parent (a test file): its runs fail loudly later
+            log.debug("worker could not import %s: %s", name, e)
 
 
 def _run_chunk(chunk, progress_every: float) -> list[RunResult]:
@@ -297,7 +317,8 @@ class Runner:
             ctx = multiprocessing.get_context("spawn")  # fork after torch threads can deadlock
             self._progress = ctx.Queue()
             self._pool = cf.ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_worker_init,
-                                                initargs=(self.threads, self._progress, os.getpid()))
+                                                initargs=(self.threads, self._progress, os.getpid(),
+                                                          tuple(registering_modules())))
         try:
             pending = {self._pool.submit(_run_chunk, chunk, self.progress_every) for chunk in chunks}
             while pending:
