@@ -25,10 +25,20 @@ NO_PLACEBO = {
 }
 
 
+# A/A placebos whose loss parts cannot see a 20% loss bias at their design, with the reason (their
+# escape parts carry them); the test checks that each is still weak, so an entry cannot go stale
+WEAK_LOSS = {
+    "L4-grid-placebo": "parity's final losses are plateau-or-solved (ln 2 or about 0): a 20% advantage moves few "
+                       "pairs across, so the escape parts carry this placebo",
+}
+
+
 def _placebos():
+    """The A/A placebos (an arm against its "(replicate)"): a negative control such as
+    L4-grid-random-labels is a placebo of another kind, decided by its own parts."""
     for path in REPORTS:
         for r in json.loads(path.read_text())["claims"]:
-            if (r.get("extra") or {}).get("placebo"):
+            if (r.get("extra") or {}).get("placebo") and any(k.endswith("(replicate)") for k in r["settings"]):
                 yield pytest.param(r, id=f"{path.parent.name}:{r['claim_id']}")
 
 
@@ -49,7 +59,9 @@ def test_a_placebo_fails_under_a_biased_machinery(record):
     power = placebo_power(record)
     assert "loss" in power, "a placebo compares the two arms' losses"
     for kind, p in power.items():
-        if kind != "loss share":
+        if kind == "loss" and record["claim_id"] in WEAK_LOSS:
+            assert p < 0.35, f"{record['claim_id']}'s loss parts now see the bias: remove it from WEAK_LOSS"
+        elif kind != "loss share":
             assert p >= 0.35, f"{record['claim_id']} fails under the {kind} bias with probability {p:.2f} only"
 
 

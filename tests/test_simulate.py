@@ -1,6 +1,8 @@
 """Every claimed quantity is valid at its threshold, through every design the claims use (read
 from the claim files, not copied): exactly, by the group-sequential test's dynamic programme,
-to 1e-9; and by simulation on data shaped like ours, which must agree with the exact rates. Each
+to 1e-9; and by simulation on data shaped like ours, which must agree with the exact rates (a row
+fails above a Bonferroni bound over the whole table, so the table's own false alarms stay under 5%
+however many designs the claims register; doubling alpha is the exact check's to catch). Each
 check is shown to catch a broken test (the mutants of decisions.simulate). The table itself:
 ``python -m trainability simulate --claims claims``."""
 
@@ -18,12 +20,24 @@ from trainability.studies.rungs import designs as rung_designs
 CLAIMS = Path(__file__).parents[1] / "claims"
 DESIGNS = simulate.unique({**simulate.default_designs(), **rung_designs(), **registered_designs(CLAIMS)})
 SIMS = 300
-BOUND = stats.ALPHA + 2 * math.sqrt(stats.ALPHA * (1 - stats.ALPHA) / SIMS)
+
+
+def bound(checks: int, sims: int = SIMS) -> float:
+    """The largest false-verdict rate in ``sims`` simulations that a test exactly at alpha shows
+    with probability above 0.05 / ``checks`` (Bonferroni over a table's checks): a row above it is
+    evidence, at 5% over the whole table, that its rate exceeds alpha. One check: about alpha + 1.7 sd."""
+    from scipy.stats import binom
+
+    return float(binom.isf(0.05 / checks, sims, stats.ALPHA)) / sims
+
+
+TIER = {k: v for k, v in DESIGNS.items() if k.startswith(("proxy", "lecture", "fixed", "test_"))}
+BOUND = bound(2 * len(TIER) * len(simulate.SCENARIOS))  # the table's checks: two rates per scenario and design
 
 
 def test_the_designs_come_from_the_claim_files():
     found = registered_designs(CLAIMS)
-    assert "test_table1: PLACEBO_DESIGN[proxy]" in found and "test_too_free: SPREAD_DESIGN" in found
+    assert "test_trained_bias: PLACEBO_DESIGN" in found and "test_too_free: SPREAD_DESIGN" in found
     assert set(found.values()) <= set(DESIGNS.values()) and len(DESIGNS) >= 10
 
 
@@ -73,11 +87,11 @@ def test_the_simulation_agrees_with_the_exact_rates():
 
 @pytest.fixture(scope="module")
 def rows():
-    tier = {k: v for k, v in DESIGNS.items() if k.startswith(("proxy", "lecture", "fixed", "test_"))}
-    return simulate.table(sims=SIMS, seed=1, designs=tier)
+    return simulate.table(sims=SIMS, seed=1, designs=TIER)
 
 
 def test_false_verdicts_on_data_shaped_like_ours_stay_within_alpha(rows):
+    assert len(rows) * 2 <= 2 * len(TIER) * len(simulate.SCENARIOS)  # BOUND's Bonferroni count covers them
     bad = [(r["scenario"], r["design"], r["false holds"], r["refuted at the threshold"]) for r in rows
            if r["false holds"] > BOUND or r["refuted at the threshold"] > BOUND]
     assert not bad, f"false verdict rates above {BOUND:.3f}: {bad}"
@@ -91,9 +105,12 @@ def test_the_designs_have_power_at_the_stated_alternatives(rows):
 def test_every_check_catches_a_broken_test():
     multi = {k: d for k, d in DESIGNS.items() if len(d.sizes) > 1}
     assert multi
-    # an uncorrected fixed-sample test at every look leaks past alpha on every multi-look design
+    # an uncorrected fixed-sample test at every look leaks past alpha on every design of three or
+    # more looks; on two looks it can stay within alpha by the binomial's discreteness (12/12/24:
+    # 0.043), and then the group-sequential test may coincide with it but is never more liberal
     leaks = {k: simulate.uncorrected(d) for k, d in multi.items()}
-    assert all(rate > stats.ALPHA for rate in leaks.values()), leaks
+    assert all(rate > stats.ALPHA for k, rate in leaks.items() if len(multi[k].sizes) > 2), leaks
+    assert all(simulate.exact(multi[k])["holds"] <= rate + 1e-12 for k, rate in leaks.items()), leaks
     # the right test at twice its alpha leaks on the tier designs
     assert simulate.doubled(Design(12, 6, 24)) > stats.ALPHA and simulate.doubled(Design(24, 1, 24)) > stats.ALPHA
     # a quantity that counts ties as events holds falsely on tied and diverged data

@@ -93,7 +93,7 @@ EXPECTED: dict[str, dict] = {
     },
     "L8-default-xavier-redrawn": {
         "proxy": ("holds", "redrawn per layer, the default escapes early and ends below xavier"),
-        "d32": ("refuted", _CLOSE_REFUTED),
+        "d32": ("inconclusive", _CLOSE),
         "d64": ("inconclusive", _CLOSE),
         "lecture": ("holds", "redrawn per layer, the default escapes early and ends below xavier"),
     },

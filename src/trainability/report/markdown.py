@@ -117,8 +117,9 @@ def claims_table(records: list[dict]) -> list[str]:
     return out
 
 
-def claim_section(r: dict, figure: str | None) -> list[str]:
-    """A claim's own section: its statement, parts, settings and figure."""
+def claim_section(r: dict, figure: str | list[tuple[str, str]] | None) -> list[str]:
+    """A claim's own section: its statement, parts, settings and figures (a file name, or
+    [(caption, file name)])."""
     e = r.get("expected")
     expect = (f"expected **{e['verdict']}** ({e.get('provenance', 'recorded after its first look')}): {e['why']}" if e else
               "no expectation recorded at this rung (never measured before)")
@@ -147,8 +148,8 @@ def claim_section(r: dict, figure: str | None) -> list[str]:
             measured = "".join(f"; {k} {fmt(v)}" for k, v in (s.get("measured_median") or {}).items())
             lines.append(f"| {label} | {s['setting']} | {fmt(s['median'])} ({fmt(s['q1'])}-{fmt(s['q3'])}){measured} | "
                          f"{s['escaped']}/{s['n']} | {fmt(s.get('escape_median'))} | {fmt(s.get('lecture'))} |")
-    if figure:
-        lines += ["", f"![{heading(r)}: training loss]({figure})"]
+    for caption, name in [("training loss", figure)] if isinstance(figure, str) else figure or []:
+        lines += ["", f"![{heading(r)}: {caption}]({name})"]
     return lines + [""]
 
 
@@ -203,8 +204,9 @@ def _file_name(text: str) -> str:
 
 def figures(records: list[dict], directory: str) -> tuple[list[tuple[str, str]], dict[int, str]]:
     """Draw every figure into ``directory``: [(caption, file name)] of the report-wide figures, and
-    {record index: file name} of the claims' own loss curves (for claims that read no lecture
-    table, whose curves the table figures show)."""
+    {record index: [(caption, file name)]} of the claims' own figures (for claims that read no
+    lecture table, whose curves the table figures show): the loss curves, and where the escape
+    rule reads a measurement (the parity claims' "solved"), the escape-time survival."""
     from . import plots
 
     made = [("Every claim part's share and interval against its level", "forest.png")]
@@ -232,7 +234,13 @@ def figures(records: list[dict], directory: str) -> tuple[list[tuple[str, str]],
             floor = next(iter(rows.values())).get("floor", 1.0)
             plots.loss_curves(f"{heading(r)}: training loss, median and IQR over seeds", rows,
                               os.path.join(directory, name), floor=number(floor), linear=None)
-            own[i] = name
+            own[i] = [("training loss", name)]
+            rule = next(iter(rows.values())).get("escape_rule", "")
+            if rule and not rule.startswith("running train_loss"):  # an escape read off a measurement: show when
+                name = f"claim-{_file_name(heading(r))}-escape.png"
+                plots.survival(f"{heading(r)}: share of seeds not yet escaped ({rule})", rows,
+                               os.path.join(directory, name))
+                own[i].append(("escape-time survival", name))
     if any(r["claim_id"].startswith("L11-") for r in records):
         plots.influence(os.path.join(directory, "influence.png"))
         made.append(("L11 at initialisation: influence profiles by lag", "influence.png"))
