@@ -45,12 +45,16 @@ class ChoraleTask:
     length: int = 16  # T: frames predicted
     batch: int = 8
     change: int = 4  # frames per chord
+    unseen: tuple[int, ...] = (6, 1)  # held-out tonics (F# and C#: C and G transposed by a tritone, so the
+    #                                   chain, and its Bayes loss, are the same; their C#, D#, G#, A# never sound in C or G)
 
     def __post_init__(self) -> None:
         for name in ("octaves", "length", "batch", "change"):
             positive_int(getattr(self, name), f"ChoraleTask.{name}")
-        if not self.keys or not all(isinstance(k, int) and 0 <= k < 12 for k in self.keys):
-            raise ValueError(f"keys are tonic pitch classes 0..11 (a non-empty tuple), got {self.keys!r}")
+        for name in ("keys", "unseen"):
+            keys = getattr(self, name)
+            if not isinstance(keys, tuple) or not keys or not all(isinstance(k, int) and 0 <= k < 12 for k in keys):
+                raise ValueError(f"ChoraleTask.{name} are tonic pitch classes 0..11 (a non-empty tuple), got {keys!r}")
 
     @property
     def pitches(self) -> int:
