@@ -20,6 +20,8 @@ NO_PLACEBO = {
     "test_depth.py": "depth-warmup reads table 1's runs at two depths; L6-placebo is its placebo",
     "test_table34.py": "L9's rows are table 2's inits at other lrs; L8-placebo is its placebo",
     "test_table5.py": "L10's equal-steps and equal-loss comparisons read table 1's optimizers; L6-placebo is its placebo",
+    "test_equivariance.py": "population claims on one fixed sample each (an exact binomial test over drawn models); "
+                            "L4-biaxial-position is the control that must fail, and fails",
     "test_inductive_bias.py": "population claims on one fixed sample each (an exact binomial test, no machinery "
                               "comparing two arms)",
 }

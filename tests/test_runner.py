@@ -112,7 +112,7 @@ def test_progress_lines_are_throttled(caplog):
     (dict(eval_mode="test"), "valid: train, eval"),
     (dict(schedule="step"), "valid schedules: constant, linear_decay, cosine"),
     (dict(init="he"), "valid inits: default, default_redrawn"),
-    (dict(system="resnet"), "valid models: cnn, grid_lstm, lecture_transformer, rnn"),
+    (dict(system="resnet"), "valid models: biaxial_lstm, cnn, grid_lstm, lecture_transformer, rnn"),
     (dict(system="rnn"), "model 'rnn' takes a RNNConfig, got a TransformerConfig"),
     (dict(eval_batches=-1), "eval_batches must be a positive int"),
     (dict(eval_batches=0), r"eval_batches must be a positive int \(the test loss is the run's reported number"),

@@ -48,8 +48,10 @@ DESIGN = Design(start=12, step=12, cap=24)
 PLACEBO_DESIGN = Design(start=12, step=1, cap=12)
 SOURCE = "DIGEST.md L4 (the DeepJ figure); arXiv 1801.00887; issue 21"
 EXPECTED: dict[str, dict] = {  # claim id -> {"*": (verdict, why[, provenance])}; these claims run once (rung "-")
-    "L4-biaxial-transfer": {"*": ("holds", "the time axis's weights are shared over pitch, so a chord learned in one "
-                                           "key is known in every transposition", "predicted 2aef8ab")},
+    "L4-biaxial-transfer": {"*": ("inconclusive", "sharing the time axis over pitch transfers far better than a dense "
+                                                  "LSTM, but the note axis, which scans from the lowest pitch, is not "
+                                                  "shared over keys in either biaxial variant, so the absolute position "
+                                                  "costs little more")},
     "L4-biaxial-placebo": {"*": ("not holds", "A/A: two independent sets of chorales in the training keys",
                                  "predicted 2aef8ab")},
 }
