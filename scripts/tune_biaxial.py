@@ -10,32 +10,25 @@ minutes on 2 cores; the store keeps the runs.
 
 from __future__ import annotations
 
-import argparse
-import json
 import time
 
-from trainability.runs.pool import Runner
-from trainability.runs.store import RunStore
+from tuning import arguments, runner as tuning_runner, write
 from trainability.studies.biaxial import ARMS, EXTRA_LR, LRS, STEPS, TUNE_SEEDS, tune
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--store", default=".trainability/tuning.sqlite")
-    parser.add_argument("--json", default="claims/biaxial/biaxial_tuning.json")
-    parser.add_argument("--base-seed", type=int, default=0)
-    args = parser.parse_args(argv)
+    args = arguments(__doc__, "claims/biaxial/biaxial_tuning.json", argv)
     start, table = time.perf_counter(), []
-    with Runner("cpu", workers=2, store=RunStore(args.store)) as runner:
+    with tuning_runner(args) as runner:
         for arm in ARMS:
             best, rows = tune(runner, arm, args.base_seed)
             table.append(dict(arm=arm, option=best, label=f"lr {best['lr']:g}", options=rows))
             print(f"{arm:20} lr {best['lr']:<8g} " + "  ".join(f"{r['label']}: {r['median']:.4g}" for r in rows),
                   flush=True)
-    print(f"\n# {sum(len(c['options']) for c in table) * TUNE_SEEDS} runs, {time.perf_counter() - start:.0f}s, base seed {args.base_seed}")
-    with open(args.json, "w") as f:
-        json.dump(dict(base_seed=args.base_seed, lrs=LRS, extra_lr=EXTRA_LR, tune_seeds=TUNE_SEEDS, steps=STEPS, cells=table), f, indent=1)
-    print(f"written: {args.json}")
+    runs = sum(len(c["options"]) for c in table) * TUNE_SEEDS
+    print(f"\n# {runs} runs, {time.perf_counter() - start:.0f}s, base seed {args.base_seed}")
+    write(args.json, dict(base_seed=args.base_seed, lrs=LRS, extra_lr=EXTRA_LR, tune_seeds=TUNE_SEEDS, steps=STEPS,
+                          cells=table))
 
 
 if __name__ == "__main__":

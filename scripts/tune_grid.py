@@ -11,24 +11,17 @@ minutes on 2 cores; the store keeps the runs, so a rerun reads them.
 
 from __future__ import annotations
 
-import argparse
-import json
 import time
 
-from trainability.runs.pool import Runner
-from trainability.runs.store import RunStore
+from tuning import arguments, runner as tuning_runner, write
 from trainability.studies.grid import FORGET_BIASES, LRS, STEPS, TUNE_SEEDS, TUNED_DEPTHS, option_label, options, tune
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--store", default=".trainability/tuning.sqlite")
-    parser.add_argument("--json", default="claims/grid/grid_tuning.json")
-    parser.add_argument("--base-seed", type=int, default=0)
-    args = parser.parse_args(argv)
+    args = arguments(__doc__, "claims/grid/grid_tuning.json", argv)
     start = time.perf_counter()
     table = []
-    with Runner("cpu", workers=2, store=RunStore(args.store)) as runner:
+    with tuning_runner(args) as runner:
         for arm, depths in TUNED_DEPTHS.items():
             for depth in depths:
                 best, rows = tune(runner, arm, depth, args.base_seed)
@@ -38,10 +31,8 @@ def main(argv=None) -> None:
                       flush=True)
     runs = sum(len(options(a)) * len(d) for a, d in TUNED_DEPTHS.items()) * TUNE_SEEDS
     print(f"\n# {runs} runs, {time.perf_counter() - start:.0f}s, base seed {args.base_seed}")
-    with open(args.json, "w") as f:
-        json.dump(dict(base_seed=args.base_seed, lrs=LRS, forget_biases=FORGET_BIASES, tune_seeds=TUNE_SEEDS,
-                       steps=STEPS, cells=table), f, indent=1)
-    print(f"written: {args.json}")
+    write(args.json, dict(base_seed=args.base_seed, lrs=LRS, forget_biases=FORGET_BIASES, tune_seeds=TUNE_SEEDS,
+          steps=STEPS, cells=table))
 
 
 if __name__ == "__main__":

@@ -12,15 +12,13 @@ Depths: 12 (PyTorch's default init contracts a tanh layer's input differences by
 about 3^-12 = 2e-6 of them reach the 12th layer) and 2 (64 strings are few enough for a 3-layer
 MLP to fit: the false premise "an MLP cannot learn parity").
 
-How k, D and the budget were set (docs/history.md, "Issue 21"): the first procedure (k = 8, depths
-24 and 2, 1500 steps, lr 1e-3 to 1e-2) solved nothing on any arm and tuning seed, the shallow MLP
-included. An exploration on three other calibration seeds (1000-1002, disjoint from the claims'
-and the tuning seeds) then tried k = 6 over 2000 steps at lr 1e-2 and 3e-2: the Grid LSTM solved
-at depth 12 on two of three seeds at lr 3e-2 (and at depth 4 on all), neither tanh arm left
-chance at depth 12, and the MLP at depth 2 solved one of three (two stopped a string short). k,
-the depths, the budget and the lr grid were fixed from it. The exploration saw the tested
-outcomes on its own seeds, so these claims confirm on fresh seeds what three calibration seeds
-suggested; they are not blind predictions. No claim seed had run.
+How k, D and the budget were set (docs/history.md, "Issue 21", has the numbers): the first
+procedure (k = 8, depths 24 and 2, 1500 steps, lr 1e-3 to 1e-2) solved nothing on any arm and
+tuning seed, the shallow MLP included. An exploration on three other calibration seeds
+(1000-1002, disjoint from the claims' and the tuning seeds) then tried k = 6 over 2000 steps at
+lr 1e-2 and 3e-2, and k, the depths, the budget and the lr grid were fixed from it. The
+exploration saw the tested outcomes on its own seeds, so these claims confirm on fresh seeds
+what three calibration seeds suggested; they are not blind predictions. No claim seed had run.
 
 Tuning (``tune``): on TUNE_SEEDS seeds from the key "L4-grid-tuning" (disjoint from every claim's),
 each arm at each depth its claims use tries every lr in LRS, and the Grid LSTM also the forget

@@ -112,8 +112,7 @@ class GridLSTM(nn.Module):
         self.head = nn.Linear(n, 1 if cfg.layout == "depth" else cfg.in_dim)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        params = dict(self.named_parameters())
-        return _run(self.cfg, params.__getitem__, F.linear, x, time_axis=0)
+        return _run(self.cfg, self.get_parameter, F.linear, x, time_axis=0)
 
 
 def _dimension(cfg: GridConfig, lin, w, b, H, m):

@@ -38,6 +38,18 @@ def triads(key: int) -> list[frozenset[int]]:
     return [frozenset((key + MAJOR[(d + i) % 7]) % 12 for i in (0, 2, 4)) for d in DEGREES]
 
 
+def _sounding() -> torch.Tensor:
+    """(key, degree) -> the 12 pitch classes, 1 where the triad sounds: (12, 6, 12)."""
+    table = torch.zeros(12, 6, 12)
+    for k in range(12):
+        for d, c in enumerate(triads(k)):
+            table[k, d, list(c)] = 1.0
+    return table
+
+
+SOUNDING = _sounding()
+
+
 @dataclass(frozen=True)
 class ChoraleTask:
     keys: tuple[int, ...] = (0, 7)  # tonics the sequences are drawn in (C and G: the training keys)
@@ -78,11 +90,7 @@ class ChoraleTask:
             if t and t % self.change == 0:  # move to one of the five other triads
                 chord = (chord + 1 + torch.randint(5, (self.batch,), generator=generator)) % 6
             degrees.append(chord)
-        table = torch.zeros(12, 6, 12)  # key, degree -> the pitch classes sounding
-        for k in range(12):
-            for d, c in enumerate(triads(k)):
-                table[k, d, list(c)] = 1.0
-        frames = table[keys.unsqueeze(0), torch.stack(degrees)]  # (T+1, B, 12)
+        frames = SOUNDING[keys.unsqueeze(0), torch.stack(degrees)]  # (T+1, B, 12)
         roll = frames.repeat(1, 1, self.octaves)  # (T+1, B, P)
         return roll.to(device), roll[1:].to(device)
 
