@@ -361,3 +361,17 @@ def _compute(path, jobs, out):
     results = Runner("cpu", workers=1, store=RunStore(path)).results(jobs)
     with open(out, "w") as f:
         f.write(" ".join(repr(r.final) for r in results))
+
+
+def test_a_decorated_measurement_is_keyed_by_its_own_file():
+    """torch.no_grad() wraps a function in torch's own code: its runs must still be keyed by the
+    file that defines it (runs.keys unwraps decorators), so an edit there recomputes them."""
+    from trainability.runs.keys import setting_files
+    from trainability.studies.grid import grid_setting
+    from trainability.studies.biaxial import chorale_setting
+
+    for setting, name in ((grid_setting("grid lstm", 2, lr=1e-2), "parity.py"),
+                          (chorale_setting("dense", lr=1e-2), "chorale.py")):
+        inside, outside = setting_files(setting)
+        assert any(p.parent.name == "measure" and p.name == name for p in inside), inside
+        assert not any("torch" in p.parts for p in outside), outside

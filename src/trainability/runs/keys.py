@@ -110,6 +110,7 @@ def decide_version(root: Path = PACKAGE) -> str:
 def _source_file(obj) -> Path:
     while isinstance(obj, functools.partial):
         obj = obj.func
+    obj = inspect.unwrap(obj)  # a decorated function (torch.no_grad, functools.wraps) is keyed by its own file
     try:
         return Path(inspect.getsourcefile(obj)).resolve()
     except (TypeError, OSError):
